@@ -1,0 +1,90 @@
+"""Value types shared across the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Path(StrEnum):
+    """Which route produced the recognition; shown to users and in metrics."""
+
+    LOCAL = "local"  # HA's own local intent matching
+    CACHE = "cache"  # an earlier LLM recognition replayed
+    LLM = "llm"  # a provider answered
+    FALLBACK = "fallback"  # LLM unusable; catalogue patterns matched locally
+    NONE = "none"  # nothing understood
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens as the provider reported (or, before sending, as estimated)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    # Part of input_tokens billed at the cached-input price.
+    cached_input_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cached_input_tokens + other.cached_input_tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IntentReply:
+    """The model's structured answer, parsed but not yet validated."""
+
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 0.0
+    clarify_question: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRequest:
+    """One recognition request, provider-neutral."""
+
+    system: str
+    user: str
+    # JSON schema the reply must follow (OpenAI structured outputs /
+    # Anthropic forced tool input_schema).
+    schema: dict[str, Any]
+    max_output_tokens: int = 200
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResult:
+    """What a provider returned for one request."""
+
+    provider: str
+    model: str
+    reply: IntentReply
+    usage: Usage
+    latency_s: float
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """Connection settings for one provider; ``api_key`` never leaves memory."""
+
+    kind: str  # "openai" | "anthropic" | "openai_compatible"
+    model: str
+    api_key: str | None = None
+    base_url: str | None = None
+    name: str = ""  # label used in metrics/ledger; defaults to kind
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
+
+    def __repr__(self) -> str:  # keys must not reach logs through repr()
+        return (
+            f"ProviderConfig(kind={self.kind!r}, model={self.model!r}, "
+            f"base_url={self.base_url!r}, api_key={'***' if self.api_key else None})"
+        )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .types import Usage
+
 
 class LLMIntentError(Exception):
     """Base class for engine errors."""
@@ -11,7 +16,10 @@ class ProviderError(LLMIntentError):
     """A provider call failed.
 
     ``retryable`` says whether trying again may help; ``retry_after`` is the
-    delay in seconds the provider asked for, when it did.
+    delay in seconds the provider asked for, when it did. ``rate_limits`` holds
+    the provider's rate-limit headers, normalised as in ``ProviderResult``.
+    ``usage`` is what the failed call was billed, when the provider answered
+    (an unusable answer still costs its tokens).
     """
 
     retryable: bool = False
@@ -23,11 +31,15 @@ class ProviderError(LLMIntentError):
         provider: str = "",
         status: int | None = None,
         retry_after: float | None = None,
+        rate_limits: dict[str, float] | None = None,
+        usage: Usage | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.status = status
         self.retry_after = retry_after
+        self.rate_limits = rate_limits
+        self.usage = usage
 
 
 class AuthError(ProviderError):

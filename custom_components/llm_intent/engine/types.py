@@ -67,6 +67,10 @@ class ProviderResult:
     usage: Usage
     latency_s: float
     raw: str = ""
+    # Rate-limit headers normalised to "requests_limit", "requests_remaining",
+    # "requests_reset_s", "tokens_limit", "tokens_remaining", "tokens_reset_s"
+    # (whichever the provider sent), so a limiter can learn the real RPM.
+    rate_limits: dict[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,9 @@ class ProviderConfig:
     api_key: str | None = None
     base_url: str | None = None
     name: str = ""  # label used in metrics/ledger; defaults to kind
+    # "json_schema" (strict structured outputs) or "json_object" for
+    # OpenAI-compatible servers that lack json_schema support.
+    structured_output: str = "json_schema"
 
     @property
     def label(self) -> str:

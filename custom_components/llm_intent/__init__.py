@@ -1,0 +1,47 @@
+"""LLM Intent: local-first voice control with a cost-controlled language model."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .engine.errors import CatalogueError
+from .http import IntentView
+from .runtime import LLMIntentConfigEntry, async_build_runtime
+from .services import async_register_services
+
+PLATFORMS = (Platform.CONVERSATION,)
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    async_register_services(hass)
+    hass.http.register_view(IntentView())
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
+    from .llm_backend import async_create_backend
+
+    llm = await async_create_backend(hass, entry)
+    try:
+        runtime = await async_build_runtime(hass, entry, llm)
+    except CatalogueError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="bad_catalogue",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    entry.runtime_data = runtime
+    runtime.homes.async_start()
+    entry.async_on_unload(runtime.homes.async_stop)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

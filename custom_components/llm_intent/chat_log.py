@@ -1,0 +1,54 @@
+"""Translate between HA's conversation objects and the engine's Command/Outcome."""
+
+from __future__ import annotations
+
+from homeassistant.components import conversation
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
+
+from .engine.pipeline import Command, Outcome
+
+
+def satellite_area(hass: HomeAssistant, device_id: str | None, satellite_id: str | None) -> str | None:
+    """The area of the device or satellite that heard the command."""
+    if satellite_id and (entry := er.async_get(hass).async_get(satellite_id)):
+        if entry.area_id:
+            return entry.area_id
+        device_id = device_id or entry.device_id
+    if device_id and (device := dr.async_get(hass).async_get(device_id)):
+        return device.area_id
+    return None
+
+
+def command_from_input(
+    hass: HomeAssistant,
+    user_input: conversation.ConversationInput,
+    chat_log: conversation.ChatLog | None,
+) -> Command:
+    return Command(
+        text=user_input.text,
+        language=user_input.language or hass.config.language,
+        conversation_id=user_input.conversation_id,
+        device_id=user_input.device_id,
+        satellite_area_id=satellite_area(hass, user_input.device_id, user_input.satellite_id),
+        user_id=user_input.context.user_id if user_input.context else None,
+        now=dt_util.now(),
+        raw=(user_input, chat_log) if chat_log is not None else None,
+    )
+
+
+def record_outcome(chat_log: conversation.ChatLog, agent_id: str, outcome: Outcome) -> None:
+    """Answer in the chat log and show how it was reached in Assist's debug view."""
+    conversation.async_conversation_trace_append(
+        conversation.ConversationTraceEventType.AGENT_DETAIL,
+        {"llm_intent": outcome.as_dict()},
+    )
+    if outcome.path.value == "local" and outcome.intent and outcome.provider is None and (
+        chat_log.content and isinstance(chat_log.content[-1], conversation.AssistantContent)
+    ):
+        # HA's own agent already wrote its answer.
+        return
+    chat_log.async_add_assistant_content_without_tools(
+        conversation.AssistantContent(agent_id=agent_id, content=outcome.speech)
+    )

@@ -1,0 +1,299 @@
+"""Understanding commands locally from the catalogue's patterns and the home's names.
+
+HA's own matcher needs names in the exact form the user typed them; this one
+folds diacritics and tolerates Polish inflection ("wlacz swiatlo w salonie"
+finds area "Salon"), uses the satellite's area and the previous turn for
+follow-ups, and says how much of the sentence it understood: a match that
+leaves words unexplained is only trusted when the language model is unusable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+from typing import Any
+
+from .catalogue import Catalogue, IntentSpec
+from .context import Context
+from .home import Home
+from .names import NameMatch
+from .normalize import fold, parse_number
+from .recognition import Recognition
+
+# Words that carry no meaning for recognition; a sentence made of a pattern,
+# names, numbers and these is fully understood.
+_FILLER = {
+    "pl": set(
+        "a i w we na do z ze ze o od po mi prosze to te ten ta je ja go jej jego "
+        "caly cala cale calej calym wszystkie wszystkich wszystko teraz tez takze rowniez juz "
+        "moze mozesz czy jest sa jak ile oraz tam tu tutaj troche bardziej "
+        "stopni stopnie stopien stopnia procent procenta procentow % minut minuty minute "
+        "godzin godziny godzine sekund sekundy sekunde pol".split()
+    ),
+    "en": set(
+        "a an the in on at to of for and please now too also all my me it them this that "
+        "is are what whats how degrees degree percent % minutes minute hours hour seconds "
+        "second half".split()
+    ),
+}
+_FOLLOW_UP_TOO = {"pl": {"tez", "takze", "rowniez"}, "en": {"too", "also"}}
+_COLORS = {
+    "czerwon": "red", "zielon": "green", "niebiesk": "blue", "zolt": "yellow", "bial": "white",
+    "pomarancz": "orange", "fiolet": "purple", "rozow": "pink", "red": "red", "green": "green",
+    "blue": "blue", "yellow": "yellow", "white": "white", "orange": "orange", "purple": "purple",
+    "pink": "pink",
+}
+_MODES = {
+    "grzan": "heat", "ogrzewan": "heat", "chlodz": "cool", "auto": "auto", "automat": "auto",
+    "osusz": "dry", "wentylac": "fan_only", "heat": "heat", "cool": "cool", "dry": "dry",
+}
+_NUMERIC_SLOTS = ("brightness", "position", "volume_level", "temperature", "delta", "step")
+_TIMER_UNITS = {"godzin": "hours", "hour": "hours", "minut": "minutes", "sekund": "seconds",
+                "second": "seconds"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    spec: IntentSpec
+    start: int
+    end: int
+    slots: dict[str, Any]
+
+
+def _token_spans(folded: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", folded)]
+
+
+def _best_pattern(catalogue: Catalogue, folded: str, lang: str) -> _Hit | None:
+    best: _Hit | None = None
+    for spec in catalogue.intents.values():
+        for pattern in spec.local.get(lang, ()):
+            m = pattern.regex.search(folded)
+            if m is None:
+                continue
+            # The longest pattern match is the most specific ("wylacz alarm" beats "wylacz").
+            if best is None or (m.end() - m.start()) > (best.end - best.start):
+                best = _Hit(spec, m.start(), m.end(), dict(pattern.slots))
+    return best
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> set[int]:
+    return {i for i, (s, e) in enumerate(spans) if s < end and e > start}
+
+
+def _words(text_tokens: list[str], match: NameMatch) -> str:
+    return " ".join(text_tokens[match.start : match.end])
+
+
+def _domain_of(catalogue: Catalogue, tokens: list[str], lang: str) -> tuple[str | None, set[int]]:
+    for domain, words in catalogue.domains.items():
+        stems = words.get(lang, ())
+        for i, tok in enumerate(tokens):
+            for stem in stems:
+                if " " in stem:
+                    joined = " ".join(tokens[i : i + stem.count(" ") + 1])
+                    if joined.startswith(stem):
+                        return domain, set(range(i, i + stem.count(" ") + 1))
+                elif tok.startswith(stem):
+                    return domain, {i}
+    return None, set()
+
+
+def _numbers(tokens: list[str], lang: str) -> list[tuple[float, int, int]]:
+    found: list[tuple[float, int, int]] = []
+    i = 0
+    while i < len(tokens):
+        value, used = parse_number(tokens[i:], lang)
+        if value is not None and used > 0:
+            found.append((value, i, i + used))
+            i += used
+        else:
+            i += 1
+    return found
+
+
+def match_local(
+    text: str, lang: str, home: Home, catalogue: Catalogue, context: Context
+) -> Recognition | None:
+    """Recognise ``text`` without a language model, or return None."""
+    folded = fold(text)
+    tokens = folded.split()
+    if not tokens:
+        return None
+    spans = _token_spans(folded)
+    understood: set[int] = {i for i, t in enumerate(tokens) if t in _FILLER.get(lang, set())}
+    hit = _best_pattern(catalogue, folded, lang)
+    if hit is not None:
+        understood |= _covered(spans, hit.start, hit.end)
+
+    slots: dict[str, Any] = {}
+    context_used = False
+    area_match = home.index("area", lang).best(text)
+    entity_matches = home.index("entity", lang).find_all(text)
+    floor_match = home.index("floor", lang).best(text)
+
+    # An entity whose name contains the area name ("Lampa w kuchni") wins over the bare area.
+    if area_match is not None:
+        a = area_match
+        if any(
+            m.start <= a.start and m.end >= a.end and m.end - m.start > a.end - a.start
+            for m in entity_matches
+        ):
+            area_match = None
+        else:
+            # A name that only repeats the area's words ("Światło gabinet" for
+            # "w gabinecie") means the area, not that one device.
+            entity_matches = [m for m in entity_matches if m.end <= a.start or m.start >= a.end]
+
+    spec = hit.spec if hit else None
+    if spec is None:
+        # "i w kuchni też" / "a w sypialni?": repeat the last action somewhere else.
+        if context.last is not None and area_match is not None:
+            last_spec = catalogue.get(context.last.intent)
+            if last_spec is not None and "area" in last_spec.slots:
+                spec = last_spec
+                slots.update(
+                    {k: v for k, v in context.last.slots.items() if k not in ("area", "name")}
+                )
+                understood |= {i for i, t in enumerate(tokens) if t in _FOLLOW_UP_TOO[lang]}
+                context_used = True
+        if spec is None:
+            return None
+    slots.update(hit.slots if hit else {})
+    where_words: str | None = None
+    target_words: str | None = None
+    area_id: str | None = None
+    entity_ids: list[str] = []
+
+    if area_match is not None and "area" in spec.slots:
+        area = home.area_by_id[area_match.key]
+        slots["area"] = area.name
+        area_id = area.area_id
+        understood |= set(range(area_match.start, area_match.end))
+        start = area_match.start
+        if start > 0 and tokens[start - 1] in ("w", "we", "na", "in", "on", "at"):
+            start -= 1
+        where_words = _original_words(text, tokens, start, area_match.end)
+    if floor_match is not None and "floor" in spec.slots and "area" not in slots:
+        slots["floor"] = home.floor_by_id[floor_match.key].name
+        understood |= set(range(floor_match.start, floor_match.end))
+
+    if entity_matches and "name" in spec.slots:
+        chosen = _choose_entity(entity_matches, home, area_id)
+        if chosen is not None:
+            entity = home.entity_by_id[chosen.key]
+            slots["name"] = entity.name
+            entity_ids = [entity.entity_id]
+            understood |= set(range(chosen.start, chosen.end))
+            target_words = _original_words(text, tokens, chosen.start, chosen.end)
+            if area_id is None and entity.area_id and "area" in spec.slots:
+                # The name alone is enough for HA; keep the area only as context.
+                area_id = entity.area_id
+
+    if "name" not in slots:
+        domain, used = _domain_of(catalogue, tokens, lang)
+        if domain is not None and "domain" in spec.slots:
+            slots["domain"] = domain
+            understood |= used
+            target_words = _original_words(text, tokens, min(used), max(used) + 1)
+        elif used:
+            understood |= used
+
+    _fill_values(spec, tokens, lang, slots, understood)
+
+    needs_target = any(s in spec.slots for s in ("name", "area")) and spec.name not in (
+        "HassStartTimer",
+        "HassCancelTimer",
+    )
+    has_target = any(k in slots for k in ("name", "area", "floor"))
+    if needs_target and not has_target:
+        if context.last is not None and hit is not None and _is_bare(tokens, hit, spans):
+            # "a teraz wyłącz" / "jaśniej": act on what the previous turn acted on.
+            for key in ("name", "area", "domain"):
+                if key in context.last.slots and key in spec.slots:
+                    slots.setdefault(key, context.last.slots[key])
+            area_id = context.last.area_id
+            entity_ids = list(context.last.entity_ids)
+            context_used = True
+        elif context.satellite_area_id and "area" in spec.slots:
+            area = home.area_by_id.get(context.satellite_area_id)
+            if area is not None:
+                slots["area"] = area.name
+                area_id = area.area_id
+                context_used = True
+    if needs_target and not any(k in slots for k in ("name", "area", "floor")):
+        if spec.name == "SceneActivate" or "domain" not in slots:
+            return None
+
+    for key, value in spec.defaults.items():
+        slots.setdefault(key, value)
+    coverage = len(understood) / len(tokens)
+    confidence = 0.95 if coverage >= 0.999 else round(0.4 + 0.4 * coverage, 2)
+    return Recognition(
+        intent=spec.name,
+        slots=slots,
+        confidence=confidence,
+        context_used=context_used,
+        area_id=area_id,
+        entity_ids=tuple(entity_ids),
+        target_words=target_words,
+        where_words=where_words,
+    )
+
+
+def _is_bare(tokens: list[str], hit: _Hit, spans: list[tuple[int, int]]) -> bool:
+    """True when the sentence is only the verb plus filler ("a teraz wyłącz")."""
+    verb = _covered(spans, hit.start, hit.end)
+    return all(i in verb or len(t) <= 5 for i, t in enumerate(tokens))
+
+
+def _original_words(text: str, tokens: list[str], start: int, end: int) -> str:
+    words = text.split()
+    if len(words) == len(tokens):
+        return " ".join(w.strip(",.!?;:") for w in words[start:end])
+    return " ".join(tokens[start:end])
+
+
+def _choose_entity(matches: list[NameMatch], home: Home, area_id: str | None) -> NameMatch | None:
+    if area_id is not None:
+        for m in matches:
+            if home.entity_by_id[m.key].area_id == area_id:
+                return m
+    return matches[0] if matches else None
+
+
+def _fill_values(
+    spec: IntentSpec, tokens: list[str], lang: str, slots: dict[str, Any], understood: set[int]
+) -> None:
+    numbers = _numbers(tokens, lang)
+    if spec.name == "HassStartTimer":
+        for value, start, end in numbers:
+            unit = tokens[end] if end < len(tokens) else ""
+            for stem, slot in _TIMER_UNITS.items():
+                if unit.startswith(stem):
+                    slots[slot] = int(value)
+                    understood |= set(range(start, end + 1))
+        if "pol" in tokens and any(t.startswith("godzin") for t in tokens):
+            slots.setdefault("minutes", 30)
+            understood |= {i for i, t in enumerate(tokens) if t == "pol" or t.startswith("godzin")}
+        return
+    numeric = next((s for s in _NUMERIC_SLOTS if s in spec.slots), None)
+    if numeric is not None and numbers:
+        value, start, end = numbers[-1]
+        sign = -1 if numeric in ("delta", "step") and slots.get(numeric, 1) < 0 else 1
+        slot = spec.slots[numeric]
+        cast: float = value if slot.type == "number" else int(value)
+        slots[numeric] = sign * abs(cast)
+        understood |= set(range(start, end))
+    if "color" in spec.slots:
+        for i, tok in enumerate(tokens):
+            for stem, color in _COLORS.items():
+                if tok.startswith(stem):
+                    slots["color"] = color
+                    understood.add(i)
+    if "mode" in spec.slots:
+        for i, tok in enumerate(tokens):
+            for stem, mode in _MODES.items():
+                if tok.startswith(stem):
+                    slots["mode"] = mode
+                    understood.add(i)

@@ -1,0 +1,472 @@
+"""One command from transcript to answer, by the cheapest path that is right.
+
+sanitise → pending confirmation/clarification → HA's local intents → confident
+local match → cache → LLM (validated) → execute → answer; when the LLM cannot
+be used, the local match at any confidence, then an answer that says why.
+Every command gets an answer; nothing here raises into Home Assistant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+import logging
+from typing import Any, Protocol
+
+from .answers import lang_of, message, render
+from .catalogue import Catalogue, IntentSpec
+from .clock import Clock
+from .context import Context, ContextStore, PendingAction, Turn
+from .home import Home
+from .local_match import match_local
+from .normalize import fold, sanitize
+from .prompt import PROMPT_VERSION, build_request
+from .recognition import Recognition
+from .types import Path, ProviderRequest, ProviderResult, Usage
+from .validate import Rejection, validate_reply
+
+_LOGGER = logging.getLogger(__name__)
+YES = {"tak", "yes", "potwierdzam", "tak potwierdzam", "yes please", "confirm", "jasne", "dobrze"}
+NO = {"nie", "no", "anuluj", "cancel", "nie dziekuje"}
+CONFIDENT_LOCAL = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    text: str
+    language: str = "pl"
+    conversation_id: str | None = None
+    device_id: str | None = None
+    satellite_area_id: str | None = None
+    user_id: str | None = None
+    execute: bool = True
+    now: datetime | None = None
+    # The host's own request objects (HA's ConversationInput and ChatLog), passed through.
+    raw: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecResult:
+    success: bool
+    # Values for the answer template (e.g. temperature, state_answer).
+    values: dict[str, Any] = field(default_factory=dict)
+    entity_ids: tuple[str, ...] = ()
+    error: str | None = None
+    speech: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAnswer:
+    """HA's own agent understood and already acted."""
+
+    speech: str
+    intent: str | None
+    success: bool
+    entity_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LLMAnswer:
+    result: ProviderResult | None
+    provider: str | None = None
+    model: str | None = None
+    usage: Usage = Usage()
+    cost_usd: Decimal = Decimal(0)
+    error: str | None = None  # "timeout", "circuit_open", "budget", "auth", ...
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class Outcome:
+    text: str
+    language: str
+    speech: str
+    path: Path
+    intent: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 0.0
+    success: bool = False
+    executed: bool = False
+    provider: str | None = None
+    model: str | None = None
+    usage: Usage = Usage()
+    cost_usd: Decimal = Decimal(0)
+    llm_error: str | None = None
+    cache_hit: bool = False
+    understood: bool = True
+    asked: bool = False
+    entity_ids: tuple[str, ...] = ()
+    latency_ms: float = 0.0
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "language": self.language,
+            "speech": self.speech,
+            "path": str(self.path),
+            "intent": self.intent,
+            "slots": self.slots,
+            "confidence": self.confidence,
+            "success": self.success,
+            "executed": self.executed,
+            "provider": self.provider,
+            "model": self.model,
+            "usage": {
+                "input_tokens": self.usage.input_tokens,
+                "cached_input_tokens": self.usage.cached_input_tokens,
+                "output_tokens": self.usage.output_tokens,
+            },
+            "cost_usd": str(self.cost_usd),
+            "cost_cents": float(self.cost_usd * 100),
+            "cache_hit": self.cache_hit,
+            "understood": self.understood,
+            "entity_ids": list(self.entity_ids),
+            "latency_ms": round(self.latency_ms, 2),
+            "detail": self.detail,
+        }
+
+
+class HomeSource(Protocol):
+    def home(self) -> Home: ...
+
+
+class LocalAgent(Protocol):
+    async def try_handle(self, command: Command) -> LocalAnswer | None: ...
+
+
+class Executor(Protocol):
+    async def execute(self, spec: IntentSpec, rec: Recognition, command: Command) -> ExecResult: ...
+
+
+class LLMBackend(Protocol):
+    async def recognize(self, request: ProviderRequest, command: Command) -> LLMAnswer: ...
+
+
+class RecognitionCache(Protocol):
+    async def lookup(self, command: Command, home: Home, context: Context) -> Recognition | None: ...
+
+    async def store(
+        self, command: Command, home: Home, context: Context, rec: Recognition, *, sensitive: bool
+    ) -> None: ...
+
+
+@dataclass
+class Settings:
+    prefer_local: bool = True
+    max_chars: int = 300
+    max_output_tokens: int = 150
+    temperature: float = 0.0
+    min_confidence: float = 0.5
+
+
+class Pipeline:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        homes: HomeSource,
+        executor: Executor,
+        clock: Clock,
+        contexts: ContextStore,
+        *,
+        local_agent: LocalAgent | None = None,
+        llm: LLMBackend | None = None,
+        cache: RecognitionCache | None = None,
+        settings: Settings | None = None,
+        llm_block_reason: Callable[[], str | None] | None = None,
+        on_outcome: Callable[[Outcome], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.homes = homes
+        self.executor = executor
+        self.clock = clock
+        self.contexts = contexts
+        self.local_agent = local_agent
+        self.llm = llm
+        self.cache = cache
+        self.settings = settings or Settings()
+        self.llm_block_reason = llm_block_reason or (lambda: None)
+        self.on_outcome = on_outcome
+
+    @property
+    def versions(self) -> str:
+        return f"{self.catalogue.version}:{PROMPT_VERSION}"
+
+    async def handle(self, command: Command) -> Outcome:
+        started = self.clock.monotonic()
+        text = sanitize(command.text, self.settings.max_chars)
+        command = replace(command, text=text)
+        try:
+            outcome = await self._handle(command)
+        except Exception:
+            # A bug must cost one command, not the agent: answer and log.
+            _LOGGER.exception("Unexpected error while handling a command")
+            outcome = Outcome(
+                text, command.language, message("failed", command.language), Path.NONE,
+                understood=False, detail="internal_error",
+            )
+        outcome.latency_ms = (self.clock.monotonic() - started) * 1000
+        if self.on_outcome is not None:
+            try:
+                result = self.on_outcome(outcome)
+                if result is not None:
+                    await result
+            except Exception:
+                _LOGGER.exception("Recording a command outcome failed")
+        return outcome
+
+    async def _handle(self, command: Command) -> Outcome:
+        lang = command.language
+        if not command.text:
+            return Outcome("", lang, message("empty", lang), Path.NONE, understood=False)
+        home = self.homes.home()
+        ctx = self.contexts.get(command.conversation_id, command.device_id)
+        if command.satellite_area_id:
+            ctx.satellite_area_id = command.satellite_area_id
+
+        if ctx.pending is not None:
+            resolved = await self._resolve_pending(command, home, ctx)
+            if resolved is not None:
+                return resolved
+
+        if self.settings.prefer_local and self.local_agent is not None:
+            local = await self.local_agent.try_handle(command)
+            if local is not None:
+                return Outcome(
+                    command.text, lang, local.speech, Path.LOCAL, intent=local.intent,
+                    confidence=1.0, success=local.success, executed=True,
+                    entity_ids=local.entity_ids,
+                )
+
+        lang2 = lang_of(lang)
+        local_rec = match_local(command.text, lang2, home, self.catalogue, ctx)
+        if local_rec is not None and local_rec.confidence >= CONFIDENT_LOCAL:
+            return await self._act(command, home, ctx, local_rec, Path.LOCAL)
+
+        if self.cache is not None:
+            cached = await self.cache.lookup(command, home, ctx)
+            if cached is not None:
+                outcome = await self._act(command, home, ctx, cached, Path.CACHE)
+                outcome.cache_hit = True
+                return outcome
+
+        blocked = self.llm_block_reason() if self.llm is not None else "local_only"
+        if blocked is None and self.llm is not None:
+            request = build_request(
+                command.text, lang2, self.catalogue, home, ctx, now=command.now,
+                max_output_tokens=self.settings.max_output_tokens,
+                temperature=self.settings.temperature,
+            )
+            answer = await self.llm.recognize(request, command)
+            if answer.result is not None:
+                return await self._from_llm(command, home, ctx, answer, local_rec)
+            return await self._fallback(command, home, ctx, local_rec, answer.error, answer)
+        return await self._fallback(command, home, ctx, local_rec, blocked, None)
+
+    async def _from_llm(
+        self,
+        command: Command,
+        home: Home,
+        ctx: Context,
+        answer: LLMAnswer,
+        local_rec: Recognition | None,
+    ) -> Outcome:
+        assert answer.result is not None
+        lang = command.language
+        checked = validate_reply(
+            answer.result.reply, self.catalogue, home, lang_of(lang),
+            min_confidence=self.settings.min_confidence,
+        )
+        if isinstance(checked, Rejection):
+            outcome = self._rejected(command, home, ctx, checked, local_rec)
+        else:
+            used_context = self._context_used(checked, command, home, ctx)
+            checked = replace(checked, context_used=used_context)
+            outcome = await self._act(command, home, ctx, checked, Path.LLM)
+            spec = self.catalogue.get(checked.intent)
+            if self.cache is not None and outcome.success and spec is not None:
+                await self.cache.store(
+                    command, home, ctx, checked,
+                    sensitive=spec.confirm_always or bool(spec.confirm_device_classes) or spec.refuse,
+                )
+        outcome.provider, outcome.model = answer.provider, answer.model
+        outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
+        return outcome
+
+    def _context_used(self, rec: Recognition, command: Command, home: Home, ctx: Context) -> bool:
+        """Did a slot come from context (satellite area, previous turn) rather than the words?"""
+        if ctx.satellite_area_id is None and ctx.last is None:
+            return False
+        lang = lang_of(command.language)
+        named = {
+            m.key for kind in ("area", "entity") for m in home.index(kind, lang).find_all(command.text)
+        }
+        if rec.area_id is not None and rec.area_id not in named:
+            return True
+        if any(entity_id not in named for entity_id in rec.entity_ids):
+            return True
+        return rec.area_id is None and not rec.entity_ids
+
+    def _rejected(
+        self, command: Command, home: Home, ctx: Context, rej: Rejection,
+        local_rec: Recognition | None,
+    ) -> Outcome:
+        lang = command.language
+        if rej.reason in ("unclear", "low_confidence"):
+            question = rej.question or self._clarify_question(command, home, ctx, local_rec)
+            if question:
+                return Outcome(
+                    command.text, lang, question, Path.LLM, intent="unclear", asked=True,
+                    understood=False, detail=rej.reason,
+                )
+        if rej.reason == "out_of_scope":
+            return Outcome(command.text, lang, message("out_of_scope", lang), Path.LLM,
+                           intent="out_of_scope", understood=True, success=True)
+        _LOGGER.info("Model reply not executed: %s %s", rej.reason, rej.detail)
+        return Outcome(
+            command.text, lang, message("not_understood", lang), Path.LLM, understood=False,
+            detail=f"{rej.reason}: {rej.detail}" if rej.detail else rej.reason,
+        )
+
+    def _clarify_question(
+        self, command: Command, home: Home, ctx: Context, local_rec: Recognition | None
+    ) -> str | None:
+        """'W salonie czy w kuchni?': the areas that have what the command names."""
+        if local_rec is None:
+            return None
+        domain = local_rec.slots.get("domain")
+        areas = sorted(
+            {home.area_by_id[e.area_id].name for e in home.entities
+             if e.area_id and (domain is None or e.domain == domain)}
+        )
+        if not 2 <= len(areas) <= 3:
+            return None
+        self._ask(command, ctx, local_rec, "area", tuple(areas))
+        sep = message("or", command.language)
+        return sep.join(areas) + "?"
+
+    def _ask(
+        self, command: Command, ctx: Context, rec: Recognition, slot: str,
+        candidates: tuple[str, ...], confirm: bool = False,
+    ) -> None:
+        ctx.pending = PendingAction(
+            rec.intent, dict(rec.slots), self.clock.time(), ask_slot=slot,
+            candidates=candidates, needs_confirmation=confirm,
+        )
+        self.contexts.save(command.conversation_id, command.device_id, ctx)
+
+    async def _resolve_pending(self, command: Command, home: Home, ctx: Context) -> Outcome | None:
+        pending = ctx.pending
+        assert pending is not None
+        folded = fold(command.text)
+        ctx.pending = None
+        self.contexts.save(command.conversation_id, command.device_id, ctx)
+        spec = self.catalogue.get(pending.intent)
+        if spec is None:
+            return None
+        rec = Recognition(pending.intent, dict(pending.slots), 1.0, context_used=True)
+        if pending.needs_confirmation:
+            if folded in YES:
+                return await self._act(command, home, ctx, rec, Path.LOCAL, confirmed=True)
+            if folded in NO:
+                return Outcome(command.text, command.language, message("cancelled", command.language),
+                               Path.LOCAL, success=True)
+            return None
+        if pending.ask_slot and pending.candidates:
+            match = home.index("area", lang_of(command.language)).best(command.text)
+            if match is not None:
+                name = home.area_by_id[match.key].name
+                if name in pending.candidates:
+                    rec.slots[pending.ask_slot] = name
+                    return await self._act(command, home, ctx, rec, Path.LOCAL)
+        return None
+
+    async def _fallback(
+        self,
+        command: Command,
+        home: Home,
+        ctx: Context,
+        local_rec: Recognition | None,
+        reason: str | None,
+        answer: LLMAnswer | None,
+    ) -> Outcome:
+        lang = command.language
+        if local_rec is not None:
+            outcome = await self._act(command, home, ctx, local_rec, Path.FALLBACK)
+            if reason == "budget":
+                outcome.speech = message("budget_local", lang) + outcome.speech
+        else:
+            key = {
+                "budget": "not_understood_budget",
+                "local_only": "not_understood",
+                None: "not_understood",
+            }.get(reason, "not_understood_offline")
+            outcome = Outcome(command.text, lang, message(key, lang), Path.NONE, understood=False)
+        outcome.llm_error = reason
+        if answer is not None:
+            outcome.provider, outcome.model = answer.provider, answer.model
+            outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
+        return outcome
+
+    async def _act(
+        self,
+        command: Command,
+        home: Home,
+        ctx: Context,
+        rec: Recognition,
+        path: Path,
+        *,
+        confirmed: bool = False,
+    ) -> Outcome:
+        lang = command.language
+        spec = self.catalogue.get(rec.intent)
+        outcome = Outcome(
+            command.text, lang, "", path, intent=rec.intent, slots=dict(rec.slots),
+            confidence=rec.confidence,
+        )
+        if spec is None:
+            outcome.speech, outcome.understood = message("not_understood", lang), False
+            return outcome
+        if spec.refuse:
+            outcome.speech = render(spec, rec, lang, {})
+            outcome.success = True
+            return outcome
+        if not confirmed and self._needs_confirmation(spec, rec, home):
+            self._ask(command, ctx, rec, "", (), confirm=True)
+            outcome.speech, outcome.asked = message("confirm", lang), True
+            return outcome
+        if not command.execute:
+            outcome.speech, outcome.success = render(spec, rec, lang, {}), True
+            return outcome
+        result = await self.executor.execute(spec, rec, command)
+        outcome.executed = True
+        outcome.success = result.success
+        outcome.entity_ids = result.entity_ids or rec.entity_ids
+        if result.success:
+            outcome.speech = result.speech or render(spec, rec, lang, result.values)
+            ctx.last = Turn(rec.intent, dict(rec.slots), rec.area_id, outcome.entity_ids)
+            self.contexts.save(command.conversation_id, command.device_id, ctx)
+        else:
+            outcome.speech = result.speech or message(
+                "no_target" if result.error == "no_match" else "failed", lang
+            )
+            outcome.detail = result.error
+        return outcome
+
+    def _needs_confirmation(self, spec: IntentSpec, rec: Recognition, home: Home) -> bool:
+        if spec.confirm_always:
+            return True
+        if not spec.confirm_device_classes:
+            return False
+        if rec.slots.get("device_class") in spec.confirm_device_classes:
+            return True
+        ids = rec.entity_ids or tuple(
+            e.entity_id for e in home.entities
+            if rec.area_id and e.area_id == rec.area_id and e.domain == "cover"
+        )
+        return any(
+            (home.entity_by_id[i].device_class or "") in spec.confirm_device_classes
+            for i in ids if i in home.entity_by_id
+        )

@@ -1,0 +1,81 @@
+"""Actions: llm_intent.recognize (and its HTTP twin) return what a command means and cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import probatio as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .engine.pipeline import Command
+from .runtime import LLMIntentConfigEntry
+
+SERVICE_RECOGNIZE = "recognize"
+MAX_TEXT = 1000
+
+RECOGNIZE_SCHEMA = vol.Schema(
+    {
+        vol.Required("text"): vol.All(cv.string, vol.Length(min=1, max=MAX_TEXT)),
+        vol.Optional("language"): cv.string,
+        vol.Optional("device_id"): cv.string,
+        vol.Optional("area_id"): cv.string,
+        vol.Optional("conversation_id"): cv.string,
+        vol.Optional("execute", default=True): cv.boolean,
+        vol.Optional("config_entry_id"): cv.string,
+    }
+)
+
+
+def loaded_entry(hass: HomeAssistant, entry_id: str | None = None) -> LLMIntentConfigEntry:
+    entries: list[LLMIntentConfigEntry] = [
+        e
+        for e in hass.config_entries.async_entries(DOMAIN)
+        if e.state is ConfigEntryState.LOADED and (entry_id is None or e.entry_id == entry_id)
+    ]
+    if not entries:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_loaded")
+    return entries[0]
+
+
+async def async_recognize(
+    hass: HomeAssistant, data: dict[str, Any], user_id: str | None
+) -> dict[str, Any]:
+    entry = loaded_entry(hass, data.get("config_entry_id"))
+    command = Command(
+        text=data["text"],
+        language=data.get("language") or hass.config.language,
+        conversation_id=data.get("conversation_id"),
+        device_id=data.get("device_id"),
+        satellite_area_id=data.get("area_id"),
+        user_id=user_id,
+        execute=data.get("execute", True),
+        now=dt_util.now(),
+    )
+    outcome = await entry.runtime_data.pipeline.handle(command)
+    return outcome.as_dict()
+
+
+@callback
+def async_register_services(hass: HomeAssistant) -> None:
+    async def recognize(call: ServiceCall) -> ServiceResponse:
+        return await async_recognize(hass, dict(call.data), call.context.user_id)
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RECOGNIZE,
+        recognize,
+        schema=RECOGNIZE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,209 @@
+"""A Polish home on the real HA test harness.
+
+Entities are real states in HA's state machine with registry entries (areas,
+aliases); their domains' services are registered here and change the states,
+so a test sees what a command really did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import area_registry as ar, entity_registry as er, floor_registry as fr
+from homeassistant.setup import async_setup_component
+
+from custom_components.llm_intent.const import CONF_PROVIDER, DOMAIN, PROVIDER_LOCAL
+
+from ..fake_provider import FakeProviderServer, RecordedRequest, Reply
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    return None
+
+
+AREAS = {
+    "salon": ("Salon", ("Pokój dzienny",), "parter"),
+    "kuchnia": ("Kuchnia", (), "parter"),
+    "sypialnia": ("Sypialnia", (), "pietro"),
+    "lazienka": ("Łazienka", (), "pietro"),
+    "pokoj_dzieciecy": ("Pokój dziecięcy", (), "pietro"),
+    "przedpokoj": ("Przedpokój", ("Korytarz",), "parter"),
+    "gabinet": ("Gabinet", (), "pietro"),
+    "jadalnia": ("Jadalnia", (), "parter"),
+    "garaz": ("Garaż", (), "parter"),
+    "ogrod": ("Ogród", (), None),
+}
+
+# entity_id: (name, area, state, attributes)
+ENTITIES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "light.salon_sufit": ("Światło sufitowe salon", "salon", "off", {}),
+    "light.salon_lampa": ("Lampa stojąca", "salon", "off", {}),
+    "light.kuchnia": ("Światło kuchnia", "kuchnia", "off", {}),
+    "light.kuchnia_blat": ("Listwa nad blatem", "kuchnia", "off", {}),
+    "light.sypialnia": ("Światło sypialnia", "sypialnia", "off", {}),
+    "light.lampka_nocna": ("Lampka nocna", "sypialnia", "off", {}),
+    "light.lazienka": ("Światło łazienka", "lazienka", "off", {}),
+    "light.pokoj_dzieciecy": ("Światło pokój dziecięcy", "pokoj_dzieciecy", "off", {}),
+    "light.przedpokoj": ("Światło przedpokój", "przedpokoj", "off", {}),
+    "light.gabinet": ("Lampa biurkowa", "gabinet", "off", {}),
+    "light.jadalnia": ("Żyrandol", "jadalnia", "off", {}),
+    "light.garaz": ("Światło garaż", "garaz", "off", {}),
+    "light.ogrod": ("Oświetlenie ogrodu", "ogrod", "off", {}),
+    "switch.ekspres": ("Ekspres do kawy", "kuchnia", "off", {}),
+    "switch.choinka": ("Choinka", "salon", "off", {}),
+    "switch.podlewanie": ("Podlewanie", "ogrod", "off", {}),
+    "fan.sypialnia": ("Wentylator", "sypialnia", "off", {}),
+    "fan.lazienka": ("Wyciąg", "lazienka", "off", {}),
+    "cover.salon": ("Rolety salon", "salon", "closed", {"current_position": 0}),
+    "cover.sypialnia": ("Rolety sypialnia", "sypialnia", "closed", {"current_position": 0}),
+    "cover.brama": ("Brama garażowa", "garaz", "closed", {"device_class": "garage"}),
+    "climate.salon": ("Termostat salon", "salon", "heat", {"temperature": 20, "current_temperature": 21.5}),
+    "climate.sypialnia": ("Termostat sypialnia", "sypialnia", "heat", {"temperature": 19, "current_temperature": 19.0}),
+    "media_player.telewizor": ("Telewizor", "salon", "paused", {"volume_level": 0.2}),
+    "media_player.glosnik": ("Głośnik kuchnia", "kuchnia", "paused", {"volume_level": 0.3}),
+    "lock.drzwi": ("Drzwi wejściowe", "przedpokoj", "locked", {}),
+    "lock.taras": ("Drzwi tarasowe", "jadalnia", "locked", {}),
+    "vacuum.odkurzacz": ("Odkurzacz", "przedpokoj", "docked", {}),
+    "scene.kino": ("Kino", "salon", "scening", {}),
+    "switch.pralka": ("Pralka", "lazienka", "off", {}),
+    "light.gabinet_sufit": ("Światło gabinet", "gabinet", "off", {}),
+}
+
+_SERVICES = {
+    "turn_on": "on", "turn_off": "off", "open_cover": "open", "close_cover": "closed",
+    "lock": "locked", "unlock": "unlocked", "media_play": "playing", "media_pause": "paused",
+    "start": "cleaning", "return_to_base": "returning",
+}
+
+
+@dataclass
+class HomeCalls:
+    calls: list[ServiceCall]
+
+    def for_entity(self, entity_id: str) -> list[ServiceCall]:
+        out = []
+        for call in self.calls:
+            ids = call.data.get("entity_id", [])
+            ids = [ids] if isinstance(ids, str) else ids
+            if entity_id in ids:
+                out.append(call)
+        return out
+
+
+@pytest.fixture
+async def polish_home(hass: HomeAssistant) -> HomeCalls:
+    hass.config.language = "pl"
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "intent", {})
+    floors = fr.async_get(hass)
+    floor_ids = {
+        "parter": floors.async_create("Parter").floor_id,
+        "pietro": floors.async_create("Piętro").floor_id,
+    }
+    areas = ar.async_get(hass)
+    area_ids: dict[str, str] = {}
+    for key, (name, aliases, floor) in AREAS.items():
+        area = areas.async_create(name, aliases=set(aliases), floor_id=floor_ids.get(floor or ""))
+        area_ids[key] = area.id
+    entities = er.async_get(hass)
+    for entity_id, (name, area, state, attrs) in ENTITIES.items():
+        domain, object_id = entity_id.split(".")
+        entry = entities.async_get_or_create(domain, "test", object_id, suggested_object_id=object_id)
+        entities.async_update_entity(entry.entity_id, area_id=area_ids[area], name=name)
+        hass.states.async_set(entity_id, state, {"friendly_name": name, **attrs})
+    for entity_id in ("lock.drzwi", "lock.taras"):
+        # Locks are not exposed to Assist by default; this home chose to.
+        async_expose_entity(hass, "conversation", entity_id, True)
+    calls: list[ServiceCall] = []
+
+    def make_handler(service: str) -> Callable[[ServiceCall], None]:
+        def handle(call: ServiceCall) -> None:
+            calls.append(call)
+            ids = call.data.get("entity_id", [])
+            for entity_id in [ids] if isinstance(ids, str) else ids:
+                current = hass.states.get(entity_id)
+                attrs = dict(current.attributes) if current else {}
+                new_state = _SERVICES.get(service, current.state if current else "unknown")
+                for key in ("brightness_pct", "temperature", "volume_level", "position", "hvac_mode"):
+                    if key in call.data:
+                        attrs[key] = call.data[key]
+                if service == "set_hvac_mode":
+                    new_state = call.data["hvac_mode"]
+                hass.states.async_set(entity_id, new_state, attrs)
+        return handle
+
+    for domain in ("light", "switch", "fan", "cover", "climate", "media_player", "lock", "vacuum",
+                   "scene", "homeassistant"):
+        for service in (*_SERVICES, "set_cover_position", "set_temperature", "set_hvac_mode",
+                        "volume_set", "media_next_track", "toggle"):
+            hass.services.async_register(domain, service, make_handler(service))
+    return HomeCalls(calls)
+
+
+class CorrectModel:
+    """The fake provider's brain: answers each COMMAND as a correct model would."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, dict[str, Any]] = {}
+
+    def teach(self, text: str, intent: str, **slots: Any) -> None:
+        self.answers[text] = {
+            "intent": intent, "slots": slots, "confidence": 0.95, "clarify_question": None
+        }
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        body = request.body if isinstance(request.body, dict) else {}
+        text = ""
+        for message in body.get("messages", []):
+            content = message.get("content")
+            if isinstance(content, str) and "COMMAND:" in content:
+                text = content.rsplit("COMMAND:", 1)[1].strip()
+        answer = self.answers.get(text) or {
+            "intent": "unclear", "slots": {}, "confidence": 0.2, "clarify_question": None
+        }
+        return Reply(content=answer)
+
+
+@pytest.fixture
+def correct_model() -> CorrectModel:
+    return CorrectModel()
+
+
+@pytest.fixture
+async def local_entry(hass: HomeAssistant, polish_home: HomeCalls) -> AsyncIterator[MockConfigEntry]:
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_PROVIDER: PROVIDER_LOCAL}, title="Local only")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture
+async def openai_entry(
+    hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer,
+    correct_model: CorrectModel,
+) -> AsyncIterator[MockConfigEntry]:
+    from ..fake_provider import OPENAI_KEY
+
+    fake_provider.default_handler = correct_model
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_PROVIDER: "openai_compatible", "base_url": fake_provider.openai_base_url,
+              "api_key": OPENAI_KEY, "model": "gpt-4o-mini"},
+        options={"prefer_local": False},
+        title="OpenAI-compatible",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)

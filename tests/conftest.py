@@ -33,5 +33,5 @@ def _seed_tiktoken_cache() -> None:
 
 
 _seed_tiktoken_cache()
-from .redis_server import redis_server  # noqa: E402, F401
 from .fake_provider import fake_provider  # noqa: E402, F401
+from .redis_server import redis_server  # noqa: E402, F401

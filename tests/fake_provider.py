@@ -17,6 +17,10 @@ returning a behaviour (or an awaitable of one) will do.
 Standalone, for a development Home Assistant or browser tests::
 
     python -m tests.fake_provider --port 8999 --key sk-test
+    python -m tests.fake_provider --intent '{"intent": "HassTurnOff", "slots": {}}'
+    python -m tests.fake_provider --handler my_pkg.responders:correct_model
+
+Without ``--key`` any request is accepted.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 import contextlib
 from dataclasses import dataclass, field
+import importlib
 import inspect
 import itertools
 import json
@@ -1015,8 +1020,21 @@ async def fake_provider(socket_enabled: None) -> AsyncIterator[FakeProviderServe
         await server.stop()
 
 
-async def _serve_forever(port: int, keys: list[str] | None, intent: str | None) -> None:
-    responder = IntentResponder(json.loads(intent) if intent else None)
+def _load_handler(path: str) -> Handler:
+    """``package.module:name`` -> the callable it names."""
+    module_name, _, attribute = path.partition(":")
+    handler: Handler = getattr(importlib.import_module(module_name), attribute)
+    return handler
+
+
+async def _serve_forever(
+    port: int, keys: list[str] | None, intent: str | None, handler: str | None
+) -> None:
+    responder = (
+        _load_handler(handler)
+        if handler
+        else IntentResponder(json.loads(intent) if intent else None)
+    )
     server = FakeProviderServer(keys, default_handler=responder, port=port)
     await server.start()
     print(f"fake provider on {server.url} (OpenAI base {server.openai_base_url})", flush=True)  # noqa: T201
@@ -1033,9 +1051,13 @@ def main(argv: list[str] | None = None) -> None:
         "--key", action="append", help="accepted API key (repeatable); none: no auth"
     )
     parser.add_argument("--intent", help="JSON intent answered to recognition requests")
+    parser.add_argument(
+        "--handler",
+        help="default handler as package.module:name, a callable taking a RecordedRequest",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever(args.port, args.key, args.intent))
+        asyncio.run(_serve_forever(args.port, args.key, args.intent, args.handler))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ class Answer:
     intent: str = "HassTurnOn"
     latency: float = 0.0
     usage: Usage = field(default_factory=lambda: Usage(120, 20))
+    rate_limits: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class ScriptedProvider:
             reply=IntentReply(step.intent, {}, 0.9),
             usage=step.usage,
             latency_s=step.latency,
+            rate_limits=step.rate_limits,
         )
 
     async def validate(self, *, timeout: float) -> None:

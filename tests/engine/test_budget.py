@@ -20,8 +20,8 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 D = Decimal
 
 
-def at(*args: int) -> float:
-    return datetime(*args, tzinfo=WARSAW).timestamp()  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, second, tzinfo=WARSAW).timestamp()
 
 
 def make(
@@ -84,7 +84,7 @@ def test_settle_replaces_reservation_with_actual_cost() -> None:
     assert budget.reserve(D("0.60")) is None
     reservation.settle(D("0.20"))
     state = budget.state()
-    assert (state.spent_day, state.reserved) == (D("0.20"), 0)
+    assert (state.spent_day, state.reserved) == (D("0.20"), D(0))
     assert budget.reserve(D("0.80")) is not None
 
 
@@ -108,9 +108,7 @@ def test_release_returns_the_reservation_and_is_idempotent_after_settle() -> Non
 def test_alerts_fire_once_at_80_and_once_at_100() -> None:
     budget, _, alerts = make(daily="1.00")
     assert budget.record(D("0.50")) == []
-    assert budget.record(D("0.30")) == [
-        BudgetAlert(80, BudgetPeriod.DAY, D("0.80"), D("1.00"))
-    ]
+    assert budget.record(D("0.30")) == [BudgetAlert(80, BudgetPeriod.DAY, D("0.80"), D("1.00"))]
     assert budget.record(D("0.10")) == []
     reservation = budget.reserve(D("0.10"))
     assert reservation is not None
@@ -248,7 +246,7 @@ def test_restore_seeds_current_totals_and_skips_stale_ones() -> None:
     fresh, fresh_clock, _ = make(daily="1.00", monthly="10.00")
     fresh.restore(D("0.90"), D("3.00"), as_of=fresh_clock.time() - 86_400)
     state = fresh.state()
-    assert (state.spent_day, state.spent_month) == (0, D("3.00"))
+    assert (state.spent_day, state.spent_month) == (D(0), D("3.00"))
 
 
 def test_state_reports_remaining_and_dst_aware_projection() -> None:

@@ -28,8 +28,8 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 D = Decimal
 
 
-def at(*args: int) -> float:
-    return datetime(*args, tzinfo=WARSAW).timestamp()  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, second, tzinfo=WARSAW).timestamp()
 
 
 def entry(ts: float, **fields: Any) -> LedgerEntry:
@@ -102,9 +102,7 @@ def test_cost_is_stored_as_integer_micro_dollars(ledger: Ledger) -> None:
     ledger.append(entry(1000.0, cost_usd=D("0.1234565")))
     conn = sqlite3.connect(ledger.path)
     try:
-        row = conn.execute(
-            "SELECT cost_micro_usd, typeof(cost_micro_usd) FROM requests"
-        ).fetchone()
+        row = conn.execute("SELECT cost_micro_usd, typeof(cost_micro_usd) FROM requests").fetchone()
     finally:
         conn.close()
     assert row == (123457, "integer")
@@ -131,9 +129,7 @@ def test_uses_wal_versioned_schema_and_ts_index(ledger: Ledger) -> None:
     conn = sqlite3.connect(ledger.path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [
-            (SCHEMA_VERSION,)
-        ]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
         indexes = conn.execute("PRAGMA index_list(requests)").fetchall()
         columns = [
             conn.execute(f"PRAGMA index_info({index[1]})").fetchall()[0][2] for index in indexes
@@ -214,7 +210,7 @@ def test_totals_follow_local_day_and_month(ledger: Ledger) -> None:
     assert month.cost_usd == D("0.300174")
     assert month.requests == 5
     empty = ledger.totals("day", WARSAW, at=at(2026, 1, 1, 12, 0))
-    assert (empty.cost_usd, empty.requests, empty.requests_by_path) == (0, 0, {})
+    assert (empty.cost_usd, empty.requests, empty.requests_by_path) == (D(0), 0, {})
 
 
 def test_period_bounds_on_dst_days() -> None:
@@ -314,4 +310,3 @@ async def test_async_prune(tmp_path: Path) -> None:
     await ledger.flush()
     assert await ledger.prune(1, now=1.0 + 2 * 86_400) == 1
     await ledger.close()
-

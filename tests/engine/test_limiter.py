@@ -261,6 +261,20 @@ async def test_remaining_and_reset_from_headers_are_respected() -> None:
     assert clock.sleeps == pytest.approx([10.0])
 
 
+async def test_learns_from_normalised_provider_headers() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter("anthropic", clock=clock)
+    limiter.learn(None)
+    limiter.learn({"tokens_limit": 40000.0})
+    learned = [limiter.requests_per_minute]
+    limiter.learn({"requests_limit": 50.0, "requests_remaining": 0.0, "requests_reset_s": 3.0})
+    learned.append(limiter.requests_per_minute)
+    assert learned == [None, 50]
+    async with limiter.slot(clock.monotonic() + FAR):
+        pass
+    assert clock.sleeps == pytest.approx([3.0])
+
+
 async def test_pause_for_retry_after() -> None:
     clock = ManualClock()
     limiter = RateLimiter("openai", clock=clock)

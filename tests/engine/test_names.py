@@ -183,6 +183,19 @@ def test_shared_word_gives_no_partial_match() -> None:
     assert index.best("w pokoju gościnnym") == NameMatch("pg", "Pokój gościnny", 1, 3, 0.95)
 
 
+def test_shared_word_gives_no_partial_match_even_when_scores_differ() -> None:
+    # Partial scores depend on name length, so the ambiguity check alone would
+    # pick "Pokój dziecięcy" here.
+    index = _index({"pd": "Pokój dziecięcy", "pg": "Pokój na górze"})
+    assert index.find_all("w pokoju") == []
+
+
+def test_stem_fallback_needs_the_whole_name_word_and_a_case_ending() -> None:
+    assert _index({"lampion": "Lampion"}).find_all("z lampami") == []
+    assert _index({"piekarnik": "Piekarnik"}).find_all("kup chleb w piekarni") == []
+    assert _index({"biuro": "Biuro"}).find_all("lampka na biurku") == []
+
+
 def test_generic_word_does_not_partially_match_a_name() -> None:
     # "światło" says what to switch, not where: it must not pick "Światło dzienne".
     index = _index({"dzienne": "Światło dzienne", "salon": "Salon"})
@@ -197,13 +210,20 @@ def test_function_words_in_a_name_do_not_match_alone() -> None:
     assert [m.key for m in index.find_all("w pokoju na górze")] == ["gora"]
 
 
+def test_generated_form_that_is_a_function_word_is_dropped() -> None:
+    # "tam" (there) is also the genitive plural of "tama" (dam).
+    index = _index({"tama": "Tama", "oda": "Pokój Ody"})
+    assert index.find_all("wyłącz to tam") == []
+    assert [m.key for m in index.find_all("włącz pompę przy tamie")] == ["tama"]
+    assert index.find_all("odsuń od okna") == []
+
+
 def test_derived_adjective_does_not_match_the_noun() -> None:
     # "bramę garażową" is a gate, not the garage; -owa makes a new word.
     index = _index({**AREAS, **ENTITIES})
     matches = index.find_all("otwórz bramę garażową")
     assert [m.key for m in matches] == ["cover.brama_garazowa"]
     assert _index(AREAS).find_all("otwórz drzwi balkonowe") == []
-    assert _index({"biuro": "Biuro"}).find_all("lampka na biurku") == []
 
 
 def test_several_names_in_one_sentence() -> None:
@@ -262,6 +282,8 @@ def test_resolve_rejects_unknown_or_ambiguous_values(value: str) -> None:
 
 
 def test_resolve_entity_names() -> None:
+    # An entity id is not a name: "light lampa stojaca" leaves "light" unexplained.
+    assert ENTITY_INDEX.resolve("light.lampa_stojaca") == "light.lampa_stojaca"
     assert ENTITY_INDEX.resolve("lampę stojącą") == "light.lampa_stojaca"
     assert ENTITY_INDEX.resolve("brama garazowa") == "cover.brama_garazowa"
     assert ENTITY_INDEX.resolve("lampa") is None

@@ -29,6 +29,7 @@ from custom_components.llm_intent.engine.normalize import (
         ("\u2066salon\u2069", "salon"),  # bidi isolates
         ("a\u2028b\u2029c", "a b c"),  # line/paragraph separators become spaces
         ("  włącz \t\n  światło  ", "włącz światło"),
+        ("włącz\nświatło\tw\r\nsalonie", "włącz światło w salonie"),  # breaks separate words
         ("\ud800salon\udfff", "salon"),  # lone surrogates cannot be encoded later
         ("\ue000salon", "salon"),  # private use
     ],

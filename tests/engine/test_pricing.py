@@ -42,9 +42,7 @@ def price(input_: str, cached: str, output: str) -> ModelPrice:
 
 def test_table_is_dated_and_holds_every_offered_model() -> None:
     assert PRICES_AS_OF
-    assert {model: price(*values) for model, values in EXPECTED_TABLE.items()} == dict(
-        PRICE_TABLE
-    )
+    assert {model: price(*values) for model, values in EXPECTED_TABLE.items()} == dict(PRICE_TABLE)
 
 
 @pytest.mark.parametrize(

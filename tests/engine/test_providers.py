@@ -6,6 +6,7 @@ so an SDK retrying on its own would multiply load and cost behind its back.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 import socket
 import time
@@ -30,6 +31,11 @@ from custom_components.llm_intent.engine.providers.anthropic_provider import (
     AnthropicProvider,
 )
 from custom_components.llm_intent.engine.providers.factory import create_provider
+from custom_components.llm_intent.engine.providers.headers import (
+    parse_duration,
+    parse_rate_limits,
+    parse_retry_after,
+)
 from custom_components.llm_intent.engine.providers.openai_provider import OpenAIProvider
 from custom_components.llm_intent.engine.types import (
     IntentReply,
@@ -521,6 +527,26 @@ async def test_hang_times_out_after_the_attempt_budget(
 
 
 @pytest.mark.parametrize("kind", KINDS)
+async def test_outside_cancellation_is_not_swallowed(
+    fake_provider: FakeProviderServer, make_provider: MakeProvider, kind: str
+) -> None:
+    # The router cancels attempts when the request deadline passes; turning
+    # that into a ProviderError would keep a cancelled pipeline running.
+    arrived = asyncio.Event()
+
+    def hang(_request: Any) -> Hang:
+        arrived.set()
+        return Hang()
+
+    fake_provider.default_handler = hang
+    call = asyncio.create_task(make_provider(kind).recognize(REQUEST, timeout=30.0))
+    await arrived.wait()
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+
+
+@pytest.mark.parametrize("kind", KINDS)
 async def test_slow_answer_past_the_budget_times_out(
     fake_provider: FakeProviderServer, make_provider: MakeProvider, kind: str
 ) -> None:
@@ -735,3 +761,60 @@ def _refusal_completion() -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13},
     }
+
+
+# --- header parsing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after": "1.5"}, 1.5),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:10 GMT"}, 10.0),
+        ({"retry-after": "Wed, 21 Oct 2015 07:27:00 GMT"}, 0.0),
+        ({"retry-after-ms": "250", "retry-after": "9"}, 0.25),
+        ({"retry-after-ms": "soon", "retry-after": "9"}, 9.0),
+        ({"retry-after": "soon"}, None),
+        ({"retry-after": "-3"}, None),
+        ({"retry-after": "nan"}, None),
+        ({}, None),
+    ],
+)
+def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert parse_retry_after(httpx.Headers(headers), now=now) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6m0s", 360.0),
+        ("20ms", 0.02),
+        ("1h2m3.5s", 3723.5),
+        ("2", 2.0),
+        ("1x", None),
+        ("s", None),
+        ("5s garbage", None),
+    ],
+)
+def test_parse_duration(text: str, expected: float | None) -> None:
+    result = parse_duration(text)
+    assert result == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_parse_rate_limits_reads_anthropic_reset_instants() -> None:
+    now = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+    headers = httpx.Headers(
+        {
+            "Anthropic-RateLimit-Requests-Limit": "4000",
+            "anthropic-ratelimit-requests-remaining": "3999",
+            "anthropic-ratelimit-requests-reset": "2026-01-01T00:00:12Z",
+            "anthropic-ratelimit-input-tokens-remaining": "bogus",
+        }
+    )
+    assert parse_rate_limits(headers, now=now) == {
+        "requests_limit": 4000.0,
+        "requests_remaining": 3999.0,
+        "requests_reset_s": 12.0,
+    }
+    assert parse_rate_limits(httpx.Headers({"content-type": "application/json"})) is None

@@ -266,10 +266,25 @@ async def test_rate_limit_retry_after_pauses_the_provider_for_other_requests() -
     assert summary(second)[0] == ("openai", 0, "QueueFullError")
 
 
+async def test_rate_limit_headers_teach_the_limiter() -> None:
+    clock = ManualClock()
+    headers = {"requests_limit": 1.0, "requests_remaining": 0.0, "requests_reset_s": 40.0}
+    primary = ScriptedProvider("openai", steps=[Answer(rate_limits=headers)])
+    secondary = ScriptedProvider("anthropic")
+    rt = router(clock, primary, secondary)
+    assert (await rt.recognize(REQUEST)).served_by == "openai"
+    assert rt.routes[0].limiter.requests_per_minute == 1
+    # The provider said nothing is left for 40 s: not worth queueing for.
+    second = await rt.recognize(REQUEST)
+    assert second.served_by == "anthropic"
+    assert primary.calls == 1
+    clock.advance(60)
+    assert (await rt.recognize(REQUEST)).served_by == "openai"
+
+
 async def test_usage_of_every_attempt_is_reported() -> None:
     clock = ManualClock()
-    billed = InvalidOutputError("prose instead of JSON")
-    billed.usage = Usage(300, 40)
+    billed = InvalidOutputError("prose instead of JSON", usage=Usage(300, 40))
     primary = ScriptedProvider("openai", default=Fail(billed))
     secondary = ScriptedProvider("anthropic", default=Answer(usage=Usage(250, 30)))
     outcome = await router(clock, primary, secondary).recognize(REQUEST)

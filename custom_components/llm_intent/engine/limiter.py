@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 import logging
 
@@ -96,6 +96,20 @@ class RateLimiter:
         if remaining is not None and reset_s is not None and reset_s > 0:
             self._server_left = max(0, remaining)
             self._server_reset_at = self._clock.monotonic() + reset_s
+
+    def learn(self, rate_limits: Mapping[str, float] | None) -> None:
+        """Apply a provider's normalised rate-limit headers (``requests_limit``,
+        ``requests_remaining``, ``requests_reset_s``), as providers report them
+        on ``ProviderResult.rate_limits`` and ``ProviderError.rate_limits``."""
+        if not rate_limits:
+            return
+        limit = rate_limits.get("requests_limit")
+        remaining = rate_limits.get("requests_remaining")
+        self.update_from_headers(
+            limit=None if limit is None else int(limit),
+            remaining=None if remaining is None else int(remaining),
+            reset_s=rate_limits.get("requests_reset_s"),
+        )
 
     def pause_for(self, seconds: float) -> None:
         """Start nothing for ``seconds`` (the provider sent retry-after)."""

@@ -64,9 +64,11 @@ _GENERIC = _words(
     "open close"
 )
 # Case endings accepted after a shared stem by the fallback (folded).
+# Not the empty ending: a word one letter short of a name is another word ("piekarni" is
+# not "Piekarnik").
 _ENDINGS = _words(
     "a u e ie y i o em iem om ami ach ow owi owie ego emu ej ym ych ymi im ich imi iego iemu iej"
-) | {""}
+)
 _STEM_MIN = 4
 _APOSTROPHES = str.maketrans({"'": "", "\u2019": "", "\u02bc": "", "`": "", "\u00b4": ""})
 _WORD_RE = re.compile(r"(?:\d+[.,](?=\d))?[^\W_]+")

@@ -77,7 +77,7 @@ def _alternated_loc(stem: str) -> set[str]:
             # Vowel alternation a→e before a softened consonant: miasto→mieście.
             at = base.rfind("ia")
             if at >= 0 and at >= len(base) - 4:
-                pass
+                forms.add(base[:at] + "ie" + base[at + 2 :] + soft)
             return forms
     return set()
 

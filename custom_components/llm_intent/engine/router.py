@@ -41,6 +41,7 @@ from .types import ProviderRequest, ProviderResult, Usage
 _LOGGER = logging.getLogger(__name__)
 
 CANCELLED = "cancelled"
+_DEADLINE_SLACK_S = 0.001
 
 # Called right before each request is sent, e.g. to reserve budget. It returns
 # a reservation the caller settles afterwards from ``Attempt.reservation``, or
@@ -124,10 +125,8 @@ def _p95(samples: Sequence[float]) -> float:
 
 
 def _usage_of(error: BaseException) -> Usage | None:
-    # Providers attach ``usage`` to errors raised after a billed answer
-    # (e.g. InvalidOutputError), so those tokens are counted too.
-    usage = getattr(error, "usage", None)
-    return usage if isinstance(usage, Usage) else None
+    # Set on errors raised after a billed answer (e.g. InvalidOutputError).
+    return error.usage if isinstance(error, ProviderError) else None
 
 
 class Router:
@@ -200,7 +199,9 @@ class Router:
                 result, route.label, run.attempts, None, run.auth_failed_provider, run.hedged
             )
         error = run.last_error
-        if self._clock.monotonic() >= run.deadline or error is None:
+        # The loop may fire a timeout a hair before the deadline; within the
+        # slack, running out of time is still the reason nobody answered.
+        if self._clock.monotonic() >= run.deadline - _DEADLINE_SLACK_S or error is None:
             timeout = DeadlineExceededError(f"no provider answered within {budget:.2f} s")
             timeout.__cause__ = error
             error = timeout
@@ -219,7 +220,6 @@ class Router:
         try:
             await asyncio.wait((primary, timer), return_when=asyncio.FIRST_COMPLETED)
             if primary.done():
-                timer.cancel()
                 served = primary.result()
                 if served is not None:
                     return served
@@ -309,6 +309,8 @@ class Router:
             error = exc if isinstance(exc, LLMIntentError) else self._unexpected(provider, exc)
             if sent:
                 route.breaker.record_failure(error)
+                if isinstance(error, ProviderError):
+                    route.limiter.learn(error.rate_limits)
                 if isinstance(error, RateLimitError) and error.retry_after:
                     route.limiter.pause_for(error.retry_after)
             else:
@@ -320,6 +322,7 @@ class Router:
                 raise
             raise error from exc
         route.breaker.record_success()
+        route.limiter.learn(result.rate_limits)
         self._latencies[provider.label].append(clock.monotonic() - call_started)
         record(None, result.usage)
         return result

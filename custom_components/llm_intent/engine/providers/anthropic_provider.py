@@ -48,7 +48,7 @@ class AnthropicProvider:
         self._client = anthropic.AsyncAnthropic(
             api_key=config.api_key,
             base_url=config.base_url,
-            max_retries=2,
+            max_retries=0,
             http_client=http_client,
         )
         self._owns_client = http_client is None

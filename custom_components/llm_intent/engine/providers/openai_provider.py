@@ -58,7 +58,7 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             api_key=config.api_key or "unused",
             base_url=config.base_url,
-            max_retries=2,
+            max_retries=0,
             # The SDK accepts HA's shared httpx client at run time.
             http_client=cast("Any", http_client),
         )

@@ -18,8 +18,16 @@ import aiohttp
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 TOKEN_FILE = CONFIG / ".dev_token"
 CLIENT_ID = "http://127.0.0.1:8123/"
-AREAS = ["Salon", "Kuchnia", "Sypialnia", "Łazienka", "Gabinet", "Living Room", "Kitchen",
-         "Bedroom"]
+AREAS = [
+    "Salon",
+    "Kuchnia",
+    "Sypialnia",
+    "Łazienka",
+    "Gabinet",
+    "Living Room",
+    "Kitchen",
+    "Bedroom",
+]
 # Demo entities placed in the Polish areas so Polish commands have targets.
 PLACEMENT = {
     "light.kitchen_lights": ("Kuchnia", "Światło kuchnia"),
@@ -48,8 +56,13 @@ async def token(session: aiohttp.ClientSession, url: str) -> str:
         return TOKEN_FILE.read_text().strip()
     async with session.post(
         f"{url}/api/onboarding/users",
-        json={"client_id": CLIENT_ID, "name": "Developer", "username": "dev",
-              "password": "dev-password", "language": "pl"},
+        json={
+            "client_id": CLIENT_ID,
+            "name": "Developer",
+            "username": "dev",
+            "password": "dev-password",
+            "language": "pl",
+        },
     ) as resp:
         if resp.status != 200:
             raise SystemExit(f"onboarding failed ({resp.status}); delete config/.storage to reset")
@@ -60,13 +73,23 @@ async def token(session: aiohttp.ClientSession, url: str) -> str:
     ) as resp:
         access = (await resp.json())["access_token"]
     headers = {"Authorization": f"Bearer {access}"}
-    for step, body in (("core_config", {}), ("analytics", {}),
-                       ("integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID})):
+    for step, body in (
+        ("core_config", {}),
+        ("analytics", {}),
+        ("integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID}),
+    ):
         async with session.post(f"{url}/api/onboarding/{step}", json=body, headers=headers):
             pass
-    long_lived = await ws_call(session, url, access, {
-        "type": "auth/long_lived_access_token", "client_name": "llm_intent develop",
-        "lifespan": 3650})
+    long_lived = await ws_call(
+        session,
+        url,
+        access,
+        {
+            "type": "auth/long_lived_access_token",
+            "client_name": "llm_intent develop",
+            "lifespan": 3650,
+        },
+    )
     TOKEN_FILE.write_text(str(long_lived))
     return str(long_lived)
 
@@ -96,41 +119,76 @@ async def main(url: str) -> None:
         names = {a["name"]: a["area_id"] for a in existing or []}
         for name in AREAS:
             if name not in names:
-                area = await ws_call(session, url, tok,
-                                     {"type": "config/area_registry/create", "name": name})
+                area = await ws_call(
+                    session, url, tok, {"type": "config/area_registry/create", "name": name}
+                )
                 names[name] = area["area_id"]
         for entity_id, (area, name) in PLACEMENT.items():
-            await ws_call(session, url, tok, {"type": "config/entity_registry/update",
-                                              "entity_id": entity_id, "area_id": names[area],
-                                              "name": name})
-        async with session.get(f"{url}/api/config/config_entries/entry?domain=llm_intent",
-                               headers=headers) as resp:
+            await ws_call(
+                session,
+                url,
+                tok,
+                {
+                    "type": "config/entity_registry/update",
+                    "entity_id": entity_id,
+                    "area_id": names[area],
+                    "name": name,
+                },
+            )
+        async with session.get(
+            f"{url}/api/config/config_entries/entry?domain=llm_intent", headers=headers
+        ) as resp:
             entries = await resp.json()
         if not entries:
-            async with session.post(f"{url}/api/config/config_entries/flow", headers=headers,
-                                    json={"handler": "llm_intent"}) as resp:
+            async with session.post(
+                f"{url}/api/config/config_entries/flow",
+                headers=headers,
+                json={"handler": "llm_intent"},
+            ) as resp:
                 if resp.status != 200:
                     raise SystemExit(f"adding llm_intent failed: {resp.status} {await resp.text()}")
                 flow = await resp.json()
             for body in ({"next_step_id": "local"}, {}):
                 async with session.post(
                     f"{url}/api/config/config_entries/flow/{flow['flow_id']}",
-                    headers=headers, json=body) as resp:
+                    headers=headers,
+                    json=body,
+                ) as resp:
                     flow = {**flow, **(await resp.json())}
         pipelines = await ws_call(session, url, tok, {"type": "assist_pipeline/pipeline/list"})
         for pipeline in (pipelines or {}).get("pipelines", []):
             if pipeline.get("id") == pipelines.get("preferred_pipeline"):
                 update = {k: pipeline[k] for k in pipeline if k not in ("id",)}
-                update.update(conversation_engine="conversation.llm_intent",
-                              conversation_language="pl", language="pl")
-                await ws_call(session, url, tok, {"type": "assist_pipeline/pipeline/update",
-                                                  "pipeline_id": pipeline["id"], **update})
-        body = json.dumps({"text": "włącz światło w kuchni", "language": "pl",
-                           "agent_id": "conversation.llm_intent"}, ensure_ascii=False)
+                update.update(
+                    conversation_engine="conversation.llm_intent",
+                    conversation_language="pl",
+                    language="pl",
+                )
+                await ws_call(
+                    session,
+                    url,
+                    tok,
+                    {
+                        "type": "assist_pipeline/pipeline/update",
+                        "pipeline_id": pipeline["id"],
+                        **update,
+                    },
+                )
+        body = json.dumps(
+            {
+                "text": "włącz światło w kuchni",
+                "language": "pl",
+                "agent_id": "conversation.llm_intent",
+            },
+            ensure_ascii=False,
+        )
         print(f"\nHome Assistant: {url}  (user dev / dev-password)\n")
         print("Try a Polish command:")
-        print(f"curl -s -H 'Authorization: Bearer {tok}' -H 'Content-Type: application/json' "
-              f"-d '{body}' {url}/api/conversation/process\n", flush=True)
+        print(
+            f"curl -s -H 'Authorization: Bearer {tok}' -H 'Content-Type: application/json' "
+            f"-d '{body}' {url}/api/conversation/process\n",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from homeassistant.util import dt as dt_util
 from .engine.pipeline import Command, Outcome
 
 
-def satellite_area(hass: HomeAssistant, device_id: str | None, satellite_id: str | None) -> str | None:
+def satellite_area(
+    hass: HomeAssistant, device_id: str | None, satellite_id: str | None
+) -> str | None:
     """The area of the device or satellite that heard the command."""
     if satellite_id and (entry := er.async_get(hass).async_get(satellite_id)):
         if entry.area_id:
@@ -44,8 +46,11 @@ def record_outcome(chat_log: conversation.ChatLog, agent_id: str, outcome: Outco
         conversation.ConversationTraceEventType.AGENT_DETAIL,
         {"llm_intent": outcome.as_dict()},
     )
-    if outcome.path.value == "local" and outcome.intent and outcome.provider is None and (
-        chat_log.content and isinstance(chat_log.content[-1], conversation.AssistantContent)
+    if (
+        outcome.path.value == "local"
+        and outcome.intent
+        and outcome.provider is None
+        and (chat_log.content and isinstance(chat_log.content[-1], conversation.AssistantContent))
     ):
         # HA's own agent already wrote its answer.
         return

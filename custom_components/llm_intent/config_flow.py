@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, override
 
-import probatio as vol
-
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -26,6 +24,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import probatio as vol
 
 from .const import (
     CONF_API_KEY,
@@ -220,9 +219,7 @@ class LLMIntentConfigFlow(ConfigFlow, domain=DOMAIN):
         return LLMIntentOptionsFlow()
 
 
-def _number(
-    low: float, high: float, step: float, unit: str | None = None
-) -> NumberSelector:
+def _number(low: float, high: float, step: float, unit: str | None = None) -> NumberSelector:
     config = NumberSelectorConfig(min=low, max=high, step=step, mode=NumberSelectorMode.BOX)
     if unit is not None:
         config["unit_of_measurement"] = unit
@@ -248,7 +245,12 @@ def options_schema(options: Mapping[str, Any]) -> vol.Schema:
             opt(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET): _number(0, 10000, 0.01, "USD"),
             opt(CONF_SECONDARY_PROVIDER, SECONDARY_NONE): SelectSelector(
                 SelectSelectorConfig(
-                    options=[SECONDARY_NONE, PROVIDER_OPENAI, PROVIDER_ANTHROPIC, PROVIDER_COMPATIBLE],
+                    options=[
+                        SECONDARY_NONE,
+                        PROVIDER_OPENAI,
+                        PROVIDER_ANTHROPIC,
+                        PROVIDER_COMPATIBLE,
+                    ],
                     translation_key="secondary_provider",
                     mode=SelectSelectorMode.DROPDOWN,
                 )

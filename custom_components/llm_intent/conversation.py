@@ -24,9 +24,7 @@ async def async_setup_entry(
     async_add_entities([LLMIntentConversationEntity(entry)])
 
 
-class LLMIntentConversationEntity(
-    conversation.ConversationEntity, conversation.AbstractConversationAgent, LLMIntentEntity
-):
+class LLMIntentConversationEntity(conversation.ConversationEntity, LLMIntentEntity):
     """Understands a command by the cheapest right path and acts through HA's intents."""
 
     _attr_name = None
@@ -47,8 +45,6 @@ class LLMIntentConversationEntity(
         chat_log: conversation.ChatLog,
     ) -> conversation.ConversationResult:
         runtime = self.entry.runtime_data
-        outcome = await runtime.pipeline.handle(
-            command_from_input(self.hass, user_input, chat_log)
-        )
+        outcome = await runtime.pipeline.handle(command_from_input(self.hass, user_input, chat_log))
         record_outcome(chat_log, self.entity_id or "", outcome)
         return conversation.async_get_result_from_chat_log(user_input, chat_log)

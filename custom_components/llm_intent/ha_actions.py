@@ -20,12 +20,36 @@ from .engine.home import Home
 from .engine.pipeline import Command, ExecResult, HomeSource
 from .engine.recognition import Recognition
 
-_HA_SLOTS = ("name", "area", "floor", "domain", "device_class", "brightness", "color",
-             "temperature", "position", "volume_level", "hours", "minutes", "seconds", "state")
+_HA_SLOTS = (
+    "name",
+    "area",
+    "floor",
+    "domain",
+    "device_class",
+    "brightness",
+    "color",
+    "temperature",
+    "position",
+    "volume_level",
+    "hours",
+    "minutes",
+    "seconds",
+    "state",
+)
 _STATE_WORDS = {
-    "pl": {"on": "włączone", "off": "wyłączone", "locked": "zamknięte", "unlocked": "otwarte",
-           "open": "otwarte", "closed": "zamknięte", "playing": "odtwarza", "paused": "wstrzymane",
-           "unavailable": "niedostępne", "home": "w domu", "not_home": "poza domem"},
+    "pl": {
+        "on": "włączone",
+        "off": "wyłączone",
+        "locked": "zamknięte",
+        "unlocked": "otwarte",
+        "open": "otwarte",
+        "closed": "zamknięte",
+        "playing": "odtwarza",
+        "paused": "wstrzymane",
+        "unavailable": "niedostępne",
+        "home": "w domu",
+        "not_home": "poza domem",
+    },
     "en": {},
 }
 
@@ -55,7 +79,10 @@ class HAExecutor:
         slots: dict[str, Any] = {
             k: {"value": v} for k, v in rec.slots.items() if k in _HA_SLOTS and v is not None
         }
-        if intent_type in ("HassLightSet", "HassSetVolume", "HassSetPosition") and "domain" in slots:
+        if (
+            intent_type in ("HassLightSet", "HassSetVolume", "HassSetPosition")
+            and "domain" in slots
+        ):
             # These handlers choose the domain themselves and reject an explicit one.
             slots.pop("domain")
         if command.satellite_area_id and "area" not in slots:
@@ -74,8 +101,10 @@ class HAExecutor:
         if response.response_type is intent.IntentResponseType.ERROR:
             code = response.error_code
             return ExecResult(
-                False, error="no_match" if code is intent.IntentResponseErrorCode.NO_VALID_TARGETS
-                else "intent_error"
+                False,
+                error="no_match"
+                if code is intent.IntentResponseErrorCode.NO_VALID_TARGETS
+                else "intent_error",
             )
         states = list(response.matched_states)
         return ExecResult(
@@ -104,7 +133,9 @@ class HAExecutor:
         if not targets:
             return ExecResult(False, error="no_match")
         ctx = Context(user_id=command.user_id)
-        data = {key: rec.slots.get(slot, spec.defaults.get(slot)) for key, slot in spec.data.items()}
+        data = {
+            key: rec.slots.get(slot, spec.defaults.get(slot)) for key, slot in spec.data.items()
+        }
         if "temperature_delta" in data:
             delta = float(data.pop("temperature_delta") or 0)
             for entity_id in targets:
@@ -112,8 +143,11 @@ class HAExecutor:
                 current = state.attributes.get("temperature") if state else None
                 if isinstance(current, int | float):
                     await self.hass.services.async_call(
-                        domain, service, {"entity_id": entity_id, "temperature": current + delta},
-                        blocking=True, context=ctx,
+                        domain,
+                        service,
+                        {"entity_id": entity_id, "temperature": current + delta},
+                        blocking=True,
+                        context=ctx,
                     )
             return ExecResult(True, entity_ids=tuple(targets))
         await self.hass.services.async_call(
@@ -130,14 +164,13 @@ def _targets(home: Home, rec: Recognition, domain: str, satellite_area: str | No
     area_id = rec.area_id or satellite_area
     if rec.slots.get("area"):
         area_id = next((a.area_id for a in home.areas if a.name == rec.slots["area"]), area_id)
-    found = [
+    return [
         e.entity_id
         for e in home.entities
         if e.domain == domain
         and (name is None or e.name == name)
         and (area_id is None or e.area_id == area_id or name is not None)
     ]
-    return found
 
 
 def _fmt(value: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
 from homeassistant.components.homeassistant.exposed_entities import async_should_expose
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
@@ -41,7 +43,7 @@ class HomeSnapshots:
             self._unsubs.pop()()
 
     @callback
-    def _invalidate(self, _event: Event | None = None) -> None:
+    def _invalidate(self, _event: Event[Any] | None = None) -> None:
         self._home = None
 
     def home(self) -> Home:
@@ -71,8 +73,10 @@ class HomeSnapshots:
             if entry is not None:
                 aliases = tuple(a for a in entry.aliases if isinstance(a, str))
                 area_id = entry.area_id
-                if area_id is None and entry.device_id and (
-                    device := devices.async_get(entry.device_id)
+                if (
+                    area_id is None
+                    and entry.device_id
+                    and (device := devices.async_get(entry.device_id))
                 ):
                     area_id = device.area_id
             found.append(

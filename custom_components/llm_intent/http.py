@@ -6,10 +6,9 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
-import probatio as vol
-
-from homeassistant.components.http import KEY_HASS, HomeAssistantView
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+import probatio as vol
 
 from .services import RECOGNIZE_SCHEMA, async_recognize
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import probatio as vol
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -17,6 +15,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
+import probatio as vol
 
 from .const import DOMAIN
 from .engine.pipeline import Command

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from custom_components.llm_intent.engine.normalize import (
@@ -62,6 +64,15 @@ def test_sanitize_respects_custom_limit() -> None:
     assert sanitize("jeden dwa trzy", max_chars=0) == ""
 
 
+def test_sanitize_work_is_bounded_by_the_limit() -> None:
+    # A multi-megabyte paste must not stall the event loop while it is cleaned.
+    huge = "słowo " * 1_000_000
+    started = time.perf_counter()
+    result = sanitize(huge)
+    assert time.perf_counter() - started < 0.1
+    assert result == ("słowo " * 50).strip()
+
+
 def test_sanitize_survives_hostile_input() -> None:
     hostile = "".join(chr(c) for c in range(0, 0x3000, 7)) * 5
     result = sanitize(hostile)
@@ -82,6 +93,7 @@ def test_sanitize_survives_hostile_input() -> None:
         ("ąćęłńóśźż ĄĆĘŁŃÓŚŹŻ", "acelnoszz acelnoszz"),
         ("pokój-dziecięcy/łazienka", "pokoj dzieciecy lazienka"),
         ("kitchen's lights", "kitchens lights"),  # possessive joins, not "kitchen s"
+        ("kitchen’s lights", "kitchens lights"),  # typographic apostrophe
         ("ustaw 22,5 stopnia", "ustaw 22.5 stopnia"),  # decimal comma keeps the number whole
         ("ustaw 22.5°C", "ustaw 22.5 c"),
         ("sa\u200blon", "salon"),
@@ -126,6 +138,7 @@ def test_tokens_are_words_of_the_folded_text() -> None:
         ("półtora", "pl", 1.5, 1),
         ("22 i pół", "pl", 22.5, 3),
         ("dwadzieścia dwa przecinek pięć", "pl", 22.5, 4),
+        ("dwadzieścia przecinek zero", "pl", 20, 3),  # whole after all: an int
         ("twenty two", "en", 22, 2),
         ("twenty-two degrees", "en", 22, 2),
         ("seventy five percent", "en", 75, 2),

@@ -11,13 +11,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import area_registry as ar, entity_registry as er, floor_registry as fr
 from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import CONF_PROVIDER, DOMAIN, PROVIDER_LOCAL
 
@@ -65,8 +64,18 @@ ENTITIES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "cover.salon": ("Rolety salon", "salon", "closed", {"current_position": 0}),
     "cover.sypialnia": ("Rolety sypialnia", "sypialnia", "closed", {"current_position": 0}),
     "cover.brama": ("Brama garażowa", "garaz", "closed", {"device_class": "garage"}),
-    "climate.salon": ("Termostat salon", "salon", "heat", {"temperature": 20, "current_temperature": 21.5}),
-    "climate.sypialnia": ("Termostat sypialnia", "sypialnia", "heat", {"temperature": 19, "current_temperature": 19.0}),
+    "climate.salon": (
+        "Termostat salon",
+        "salon",
+        "heat",
+        {"temperature": 20, "current_temperature": 21.5},
+    ),
+    "climate.sypialnia": (
+        "Termostat sypialnia",
+        "sypialnia",
+        "heat",
+        {"temperature": 19, "current_temperature": 19.0},
+    ),
     "media_player.telewizor": ("Telewizor", "salon", "paused", {"volume_level": 0.2}),
     "media_player.glosnik": ("Głośnik kuchnia", "kuchnia", "paused", {"volume_level": 0.3}),
     "lock.drzwi": ("Drzwi wejściowe", "przedpokoj", "locked", {}),
@@ -78,9 +87,16 @@ ENTITIES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
 }
 
 _SERVICES = {
-    "turn_on": "on", "turn_off": "off", "open_cover": "open", "close_cover": "closed",
-    "lock": "locked", "unlock": "unlocked", "media_play": "playing", "media_pause": "paused",
-    "start": "cleaning", "return_to_base": "returning",
+    "turn_on": "on",
+    "turn_off": "off",
+    "open_cover": "open",
+    "close_cover": "closed",
+    "lock": "locked",
+    "unlock": "unlocked",
+    "media_play": "playing",
+    "media_pause": "paused",
+    "start": "cleaning",
+    "return_to_base": "returning",
 }
 
 
@@ -116,7 +132,9 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
     entities = er.async_get(hass)
     for entity_id, (name, area, state, attrs) in ENTITIES.items():
         domain, object_id = entity_id.split(".")
-        entry = entities.async_get_or_create(domain, "test", object_id, suggested_object_id=object_id)
+        entry = entities.async_get_or_create(
+            domain, "test", object_id, suggested_object_id=object_id
+        )
         entities.async_update_entity(entry.entity_id, area_id=area_ids[area], name=name)
         hass.states.async_set(entity_id, state, {"friendly_name": name, **attrs})
     for entity_id in ("lock.drzwi", "lock.taras"):
@@ -132,18 +150,42 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
                 current = hass.states.get(entity_id)
                 attrs = dict(current.attributes) if current else {}
                 new_state = _SERVICES.get(service, current.state if current else "unknown")
-                for key in ("brightness_pct", "temperature", "volume_level", "position", "hvac_mode"):
+                for key in (
+                    "brightness_pct",
+                    "temperature",
+                    "volume_level",
+                    "position",
+                    "hvac_mode",
+                ):
                     if key in call.data:
                         attrs[key] = call.data[key]
                 if service == "set_hvac_mode":
                     new_state = call.data["hvac_mode"]
                 hass.states.async_set(entity_id, new_state, attrs)
+
         return handle
 
-    for domain in ("light", "switch", "fan", "cover", "climate", "media_player", "lock", "vacuum",
-                   "scene", "homeassistant"):
-        for service in (*_SERVICES, "set_cover_position", "set_temperature", "set_hvac_mode",
-                        "volume_set", "media_next_track", "toggle"):
+    for domain in (
+        "light",
+        "switch",
+        "fan",
+        "cover",
+        "climate",
+        "media_player",
+        "lock",
+        "vacuum",
+        "scene",
+        "homeassistant",
+    ):
+        for service in (
+            *_SERVICES,
+            "set_cover_position",
+            "set_temperature",
+            "set_hvac_mode",
+            "volume_set",
+            "media_next_track",
+            "toggle",
+        ):
             hass.services.async_register(domain, service, make_handler(service))
     return HomeCalls(calls)
 
@@ -156,7 +198,10 @@ class CorrectModel:
 
     def teach(self, text: str, intent: str, **slots: Any) -> None:
         self.answers[text] = {
-            "intent": intent, "slots": slots, "confidence": 0.95, "clarify_question": None
+            "intent": intent,
+            "slots": slots,
+            "confidence": 0.95,
+            "clarify_question": None,
         }
 
     def __call__(self, request: RecordedRequest) -> Reply:
@@ -167,7 +212,10 @@ class CorrectModel:
             if isinstance(content, str) and "COMMAND:" in content:
                 text = content.rsplit("COMMAND:", 1)[1].strip()
         answer = self.answers.get(text) or {
-            "intent": "unclear", "slots": {}, "confidence": 0.2, "clarify_question": None
+            "intent": "unclear",
+            "slots": {},
+            "confidence": 0.2,
+            "clarify_question": None,
         }
         return Reply(content=answer)
 
@@ -178,7 +226,9 @@ def correct_model() -> CorrectModel:
 
 
 @pytest.fixture
-async def local_entry(hass: HomeAssistant, polish_home: HomeCalls) -> AsyncIterator[MockConfigEntry]:
+async def local_entry(
+    hass: HomeAssistant, polish_home: HomeCalls
+) -> AsyncIterator[MockConfigEntry]:
     entry = MockConfigEntry(domain=DOMAIN, data={CONF_PROVIDER: PROVIDER_LOCAL}, title="Local only")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -189,7 +239,9 @@ async def local_entry(hass: HomeAssistant, polish_home: HomeCalls) -> AsyncItera
 
 @pytest.fixture
 async def openai_entry(
-    hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer,
+    hass: HomeAssistant,
+    polish_home: HomeCalls,
+    fake_provider: FakeProviderServer,
     correct_model: CorrectModel,
 ) -> AsyncIterator[MockConfigEntry]:
     from ..fake_provider import OPENAI_KEY
@@ -197,8 +249,12 @@ async def openai_entry(
     fake_provider.default_handler = correct_model
     entry = MockConfigEntry(
         domain=DOMAIN,
-        data={CONF_PROVIDER: "openai_compatible", "base_url": fake_provider.openai_base_url,
-              "api_key": OPENAI_KEY, "model": "gpt-4o-mini"},
+        data={
+            CONF_PROVIDER: "openai_compatible",
+            "base_url": fake_provider.openai_base_url,
+            "api_key": OPENAI_KEY,
+            "model": "gpt-4o-mini",
+        },
         options={"prefer_local": False},
         title="OpenAI-compatible",
     )

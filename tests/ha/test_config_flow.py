@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-
 from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import DOMAIN
 
@@ -38,7 +37,9 @@ async def _start(hass: HomeAssistant, kind: str) -> str:
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": kind})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": kind}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == kind
     return result["flow_id"]
@@ -54,7 +55,9 @@ async def test_cloud_provider_success_and_invalid_auth(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(kind, fake_provider, key))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(kind, fake_provider, key)
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["provider"] == kind
     assert result["data"]["api_key"] == key
@@ -62,7 +65,9 @@ async def test_cloud_provider_success_and_invalid_auth(
 
     # The same key again is a duplicate.
     flow_id = await _start(hass, kind)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(kind, fake_provider, key))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _form(kind, fake_provider, key)
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -90,7 +95,9 @@ async def test_local_only_is_single_and_needs_nothing(hass: HomeAssistant) -> No
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "local"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "local"}
+    )
     assert result["type"] is FlowResultType.ABORT
 
 
@@ -107,7 +114,9 @@ async def test_reauth_and_reconfigure(
     assert result["step_id"] == "reauth_confirm"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"api_key": "nope"})
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"api_key": OPENAI_KEY})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_key": OPENAI_KEY}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data["api_key"] == OPENAI_KEY
@@ -132,14 +141,23 @@ async def test_options_flow_sets_budgets_and_checks_failover(
     assert result["type"] is FlowResultType.FORM
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {"daily_budget": 0.5, "monthly_budget": 5, "secondary_provider": "anthropic",
-         "secondary_api_key": "bad"},
+        {
+            "daily_budget": 0.5,
+            "monthly_budget": 5,
+            "secondary_provider": "anthropic",
+            "secondary_api_key": "bad",
+        },
     )
     assert result["errors"] == {"base": "secondary_invalid_auth"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {"daily_budget": 0.5, "monthly_budget": 5, "secondary_provider": "anthropic",
-         "secondary_api_key": ANTHROPIC_KEY, "context_ttl": 120},
+        {
+            "daily_budget": 0.5,
+            "monthly_budget": 5,
+            "secondary_provider": "anthropic",
+            "secondary_api_key": ANTHROPIC_KEY,
+            "context_ttl": 120,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["daily_budget"] == 0.5

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
+import pytest
 
 from .conftest import HomeCalls
 
@@ -39,13 +38,18 @@ LOCAL_COMMANDS = [
 
 @pytest.mark.parametrize(("text", "entity_id", "state"), LOCAL_COMMANDS)
 async def test_polish_command_works_without_a_model(
-    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls, text: str, entity_id: str,
+    hass: HomeAssistant,
+    local_entry: object,
+    polish_home: HomeCalls,
+    text: str,
+    entity_id: str,
     state: str,
 ) -> None:
     if entity_id.startswith("lock."):
         hass.states.async_set(entity_id, "unlocked", {"friendly_name": "Drzwi tarasowe"})
-    result = await conversation.async_converse(hass, text, None, None, language="pl",
-                                                agent_id=AGENT)
+    result = await conversation.async_converse(
+        hass, text, None, None, language="pl", agent_id=AGENT
+    )
     speech = result.response.speech["plain"]["speech"]
     assert hass.states.get(entity_id).state == state, speech
     assert result.response.response_type.value != "error", speech

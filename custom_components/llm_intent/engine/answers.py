@@ -11,22 +11,40 @@ from .recognition import Recognition
 
 _DOMAIN_WORDS = {
     "pl": {
-        "light": "światło", "switch": "przełącznik", "fan": "wentylator", "cover": "rolety",
-        "climate": "ogrzewanie", "media_player": "odtwarzacz", "lock": "zamek",
-        "vacuum": "odkurzacz", "scene": "scenę", "script": "skrypt",
+        "light": "światło",
+        "switch": "przełącznik",
+        "fan": "wentylator",
+        "cover": "rolety",
+        "climate": "ogrzewanie",
+        "media_player": "odtwarzacz",
+        "lock": "zamek",
+        "vacuum": "odkurzacz",
+        "scene": "scenę",
+        "script": "skrypt",
     },
     "en": {
-        "light": "the lights", "switch": "the switch", "fan": "the fan", "cover": "the blinds",
-        "climate": "the heating", "media_player": "the player", "lock": "the lock",
-        "vacuum": "the vacuum", "scene": "the scene", "script": "the script",
+        "light": "the lights",
+        "switch": "the switch",
+        "fan": "the fan",
+        "cover": "the blinds",
+        "climate": "the heating",
+        "media_player": "the player",
+        "lock": "the lock",
+        "vacuum": "the vacuum",
+        "scene": "the scene",
+        "script": "the script",
     },
 }
 
 MESSAGES: Mapping[str, Mapping[str, str]] = {
     "pl": {
         "not_understood": "Nie zrozumiałem polecenia.",
-        "not_understood_offline": "Nie zrozumiałem polecenia, a model językowy jest teraz niedostępny.",
-        "not_understood_budget": "Budżet na model językowy się wyczerpał, a lokalnie nie rozumiem tego polecenia.",
+        "not_understood_offline": (
+            "Nie zrozumiałem polecenia, a model językowy jest teraz niedostępny."
+        ),
+        "not_understood_budget": (
+            "Budżet na model językowy się wyczerpał, a lokalnie nie rozumiem tego polecenia."
+        ),
         "budget_local": "Budżet na model językowy się wyczerpał, więc odpowiadam lokalnie. ",
         "failed": "Nie udało się wykonać polecenia.",
         "no_target": "Nie znalazłem takiego urządzenia.",
@@ -39,8 +57,12 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "en": {
         "not_understood": "Sorry, I didn't understand that.",
-        "not_understood_offline": "Sorry, I didn't understand that, and the language model is unavailable right now.",
-        "not_understood_budget": "The language model budget is used up, and I can't understand that locally.",
+        "not_understood_offline": (
+            "Sorry, I didn't understand that, and the language model is unavailable right now."
+        ),
+        "not_understood_budget": (
+            "The language model budget is used up, and I can't understand that locally."
+        ),
         "budget_local": "The language model budget is used up, so I answered locally. ",
         "failed": "Sorry, that didn't work.",
         "no_target": "I couldn't find that device.",

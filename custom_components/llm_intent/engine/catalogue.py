@@ -103,7 +103,7 @@ class _Lined(dict[Any, Any]):
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -151,7 +151,9 @@ class _Reader:
             raise self.fail(f"intent {intent}: enum slot {name} needs values", where, name)
         for bound in ("min", "max"):
             if bound in raw and not isinstance(raw[bound], int | float):
-                raise self.fail(f"intent {intent}: slot {name} {bound} must be a number", raw, bound)
+                raise self.fail(
+                    f"intent {intent}: slot {name} {bound} must be a number", raw, bound
+                )
         return SlotSpec(
             name=name,
             type=kind,
@@ -164,13 +166,17 @@ class _Reader:
         if raw is None:
             return {}
         if not isinstance(raw, dict):
-            raise self.fail(f"intent {intent}: local must map a language to patterns", where, "local")
+            raise self.fail(
+                f"intent {intent}: local must map a language to patterns", where, "local"
+            )
         out: dict[str, tuple[LocalPattern, ...]] = {}
         for lang, items in raw.items():
             if not isinstance(items, list):
                 raise self.fail(f"intent {intent}: local.{lang} must be a list", raw, lang)
             compiled: list[LocalPattern] = []
             for item in items:
+                pattern: Any
+                slots: Any
                 pattern, slots = (item, {}) if isinstance(item, str) else (None, None)
                 if isinstance(item, dict):
                     pattern, slots = item.get("pattern"), item.get("slots", {})
@@ -194,7 +200,13 @@ class _Reader:
         if not isinstance(raw, dict):
             raise self.fail(f"intent {name} must be a mapping", where, name)
         known = {
-            "description", "slots", "execute", "responses", "examples", "local", "confirm",
+            "description",
+            "slots",
+            "execute",
+            "responses",
+            "examples",
+            "local",
+            "confirm",
             "refuse",
         }
         if unknown := sorted(set(raw) - known):
@@ -210,7 +222,9 @@ class _Reader:
         if not isinstance(responses, dict) or not all(
             isinstance(responses.get(lang), str) for lang in LANGUAGES
         ):
-            raise self.fail(f"intent {name} needs responses for {' and '.join(LANGUAGES)}", raw, "responses")
+            raise self.fail(
+                f"intent {name} needs responses for {' and '.join(LANGUAGES)}", raw, "responses"
+            )
         refuse = bool(raw.get("refuse", False))
         execute = raw.get("execute")
         ha_intent = service = None
@@ -226,7 +240,9 @@ class _Reader:
             ha_intent = execute.get("intent")
             service = execute.get("service")
             if service is not None and not re.fullmatch(r"[a-z_]+\.[a-z_]+", service):
-                raise self.fail(f"intent {name}: service {service!r} is not domain.service", execute, "service")
+                raise self.fail(
+                    f"intent {name}: service {service!r} is not domain.service", execute, "service"
+                )
             data = {str(k): str(v) for k, v in (execute.get("data") or {}).items()}
             defaults = dict(execute.get("defaults") or {})
         examples_raw = raw.get("examples") or {}
@@ -242,7 +258,9 @@ class _Reader:
             confirm_classes = frozenset(str(c) for c in confirm.get("device_class", []))
         elif confirm not in (None, "always"):
             raise self.fail(
-                f"intent {name}: confirm must be 'always' or {{device_class: [...]}}", raw, "confirm"
+                f"intent {name}: confirm must be 'always' or {{device_class: [...]}}",
+                raw,
+                "confirm",
             )
         return IntentSpec(
             name=name,
@@ -306,9 +324,7 @@ def parse_catalogue(texts: list[tuple[str, str]]) -> Catalogue:
         for domain, words in file_domains.items():
             merged = domains.setdefault(str(domain), {})
             for lang, items in (words or {}).items():
-                merged[str(lang)] = tuple(merged.get(str(lang), ())) + tuple(
-                    str(w) for w in items
-                )
+                merged[str(lang)] = tuple(merged.get(str(lang), ())) + tuple(str(w) for w in items)
     if not intents:
         raise CatalogueError("no intents defined", path=texts[0][0] if texts else "")
     return Catalogue(intents=intents, domains=domains, version=digest.hexdigest()[:12])

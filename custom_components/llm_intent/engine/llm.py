@@ -85,7 +85,11 @@ class PaidLLM:
         self.last_outcome: RouterOutcome | None = None
 
     def unpriced_models(self) -> list[str]:
-        return [r.provider.model for r in self.router.routes if self.prices.lookup(r.provider.model) is None]
+        return [
+            r.provider.model
+            for r in self.router.routes
+            if self.prices.lookup(r.provider.model) is None
+        ]
 
     def block_reason(self) -> str | None:
         """Why no request may be sent now, before building one."""
@@ -126,10 +130,13 @@ class PaidLLM:
             elif spent:
                 self.budget.record(spent)
         result = outcome.result
-        model = result.model if result else (outcome.attempts[-1].model if outcome.attempts else None)
+        model = (
+            result.model if result else (outcome.attempts[-1].model if outcome.attempts else None)
+        )
         return LLMAnswer(
             result=result,
-            provider=outcome.served_by or (outcome.attempts[-1].provider if outcome.attempts else None),
+            provider=outcome.served_by
+            or (outcome.attempts[-1].provider if outcome.attempts else None),
             model=model,
             usage=outcome.usage,
             cost_usd=total,

@@ -23,33 +23,153 @@ from .recognition import Recognition
 # Words that carry no meaning for recognition; a sentence made of a pattern,
 # names, numbers and these is fully understood.
 _FILLER = {
-    "pl": set(
-        "a i w we na do z ze ze o od po mi prosze to te ten ta je ja go jej jego "
-        "caly cala cale calej calym wszystkie wszystkich wszystko teraz tez takze rowniez juz "
-        "moze mozesz czy jest sa jak ile oraz tam tu tutaj troche bardziej "
-        "stopni stopnie stopien stopnia procent procenta procentow % minut minuty minute "
-        "godzin godziny godzine sekund sekundy sekunde pol".split()
-    ),
-    "en": set(
-        "a an the in on at to of for and please now too also all my me it them this that "
-        "is are what whats how degrees degree percent % minutes minute hours hour seconds "
-        "second half".split()
-    ),
+    "pl": {
+        "a",
+        "i",
+        "w",
+        "we",
+        "na",
+        "do",
+        "z",
+        "ze",
+        "o",
+        "od",
+        "po",
+        "mi",
+        "prosze",
+        "to",
+        "te",
+        "ten",
+        "ta",
+        "je",
+        "ja",
+        "go",
+        "jej",
+        "jego",
+        "caly",
+        "cala",
+        "cale",
+        "calej",
+        "calym",
+        "wszystkie",
+        "wszystkich",
+        "wszystko",
+        "teraz",
+        "tez",
+        "takze",
+        "rowniez",
+        "juz",
+        "moze",
+        "mozesz",
+        "czy",
+        "jest",
+        "sa",
+        "jak",
+        "ile",
+        "oraz",
+        "tam",
+        "tu",
+        "tutaj",
+        "troche",
+        "bardziej",
+        "stopni",
+        "stopnie",
+        "stopien",
+        "stopnia",
+        "procent",
+        "procenta",
+        "procentow",
+        "%",
+        "minut",
+        "minuty",
+        "minute",
+        "godzin",
+        "godziny",
+        "godzine",
+        "sekund",
+        "sekundy",
+        "sekunde",
+        "pol",
+    },
+    "en": {
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "at",
+        "to",
+        "of",
+        "for",
+        "and",
+        "please",
+        "now",
+        "too",
+        "also",
+        "all",
+        "my",
+        "me",
+        "it",
+        "them",
+        "this",
+        "that",
+        "is",
+        "are",
+        "what",
+        "whats",
+        "how",
+        "degrees",
+        "degree",
+        "percent",
+        "%",
+        "minutes",
+        "minute",
+        "hours",
+        "hour",
+        "seconds",
+        "second",
+        "half",
+    },
 }
 _FOLLOW_UP_TOO = {"pl": {"tez", "takze", "rowniez"}, "en": {"too", "also"}}
 _COLORS = {
-    "czerwon": "red", "zielon": "green", "niebiesk": "blue", "zolt": "yellow", "bial": "white",
-    "pomarancz": "orange", "fiolet": "purple", "rozow": "pink", "red": "red", "green": "green",
-    "blue": "blue", "yellow": "yellow", "white": "white", "orange": "orange", "purple": "purple",
+    "czerwon": "red",
+    "zielon": "green",
+    "niebiesk": "blue",
+    "zolt": "yellow",
+    "bial": "white",
+    "pomarancz": "orange",
+    "fiolet": "purple",
+    "rozow": "pink",
+    "red": "red",
+    "green": "green",
+    "blue": "blue",
+    "yellow": "yellow",
+    "white": "white",
+    "orange": "orange",
+    "purple": "purple",
     "pink": "pink",
 }
 _MODES = {
-    "grzan": "heat", "ogrzewan": "heat", "chlodz": "cool", "auto": "auto", "automat": "auto",
-    "osusz": "dry", "wentylac": "fan_only", "heat": "heat", "cool": "cool", "dry": "dry",
+    "grzan": "heat",
+    "ogrzewan": "heat",
+    "chlodz": "cool",
+    "auto": "auto",
+    "automat": "auto",
+    "osusz": "dry",
+    "wentylac": "fan_only",
+    "heat": "heat",
+    "cool": "cool",
+    "dry": "dry",
 }
 _NUMERIC_SLOTS = ("brightness", "position", "volume_level", "temperature", "delta", "step")
-_TIMER_UNITS = {"godzin": "hours", "hour": "hours", "minut": "minutes", "sekund": "seconds",
-                "second": "seconds"}
+_TIMER_UNITS = {
+    "godzin": "hours",
+    "hour": "hours",
+    "minut": "minutes",
+    "sekund": "seconds",
+    "second": "seconds",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +336,17 @@ def match_local(
             entity_ids = list(context.last.entity_ids)
             context_used = True
         elif context.satellite_area_id and "area" in spec.slots:
-            area = home.area_by_id.get(context.satellite_area_id)
-            if area is not None:
-                slots["area"] = area.name
-                area_id = area.area_id
+            heard_in = home.area_by_id.get(context.satellite_area_id)
+            if heard_in is not None:
+                slots["area"] = heard_in.name
+                area_id = heard_in.area_id
                 context_used = True
-    if needs_target and not any(k in slots for k in ("name", "area", "floor")):
-        if spec.name == "SceneActivate" or "domain" not in slots:
-            return None
+    if (
+        needs_target
+        and not any(k in slots for k in ("name", "area", "floor"))
+        and (spec.name == "SceneActivate" or "domain" not in slots)
+    ):
+        return None
 
     for key, value in spec.defaults.items():
         slots.setdefault(key, value)
@@ -281,8 +404,8 @@ def _fill_values(
     if numeric is not None and numbers:
         value, start, end = numbers[-1]
         sign = -1 if numeric in ("delta", "step") and slots.get(numeric, 1) < 0 else 1
-        slot = spec.slots[numeric]
-        cast: float = value if slot.type == "number" else int(value)
+        slot_spec = spec.slots[numeric]
+        cast: float = value if slot_spec.type == "number" else int(value)
         slots[numeric] = sign * abs(cast)
         understood |= set(range(start, end))
     if "color" in spec.slots:

@@ -72,7 +72,7 @@ class LLMAnswer:
     result: ProviderResult | None
     provider: str | None = None
     model: str | None = None
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     cost_usd: Decimal = Decimal(0)
     error: str | None = None  # "timeout", "circuit_open", "budget", "auth", ...
     attempts: int = 0
@@ -91,7 +91,7 @@ class Outcome:
     executed: bool = False
     provider: str | None = None
     model: str | None = None
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     cost_usd: Decimal = Decimal(0)
     llm_error: str | None = None
     cache_hit: bool = False
@@ -146,7 +146,9 @@ class LLMBackend(Protocol):
 
 
 class RecognitionCache(Protocol):
-    async def lookup(self, command: Command, home: Home, context: Context) -> Recognition | None: ...
+    async def lookup(
+        self, command: Command, home: Home, context: Context
+    ) -> Recognition | None: ...
 
     async def store(
         self, command: Command, home: Home, context: Context, rec: Recognition, *, sensitive: bool
@@ -204,8 +206,12 @@ class Pipeline:
             # A bug must cost one command, not the agent: answer and log.
             _LOGGER.exception("Unexpected error while handling a command")
             outcome = Outcome(
-                text, command.language, message("failed", command.language), Path.NONE,
-                understood=False, detail="internal_error",
+                text,
+                command.language,
+                message("failed", command.language),
+                Path.NONE,
+                understood=False,
+                detail="internal_error",
             )
         outcome.latency_ms = (self.clock.monotonic() - started) * 1000
         if self.on_outcome is not None:
@@ -235,8 +241,14 @@ class Pipeline:
             local = await self.local_agent.try_handle(command)
             if local is not None:
                 return Outcome(
-                    command.text, lang, local.speech, Path.LOCAL, intent=local.intent,
-                    confidence=1.0, success=local.success, executed=True,
+                    command.text,
+                    lang,
+                    local.speech,
+                    Path.LOCAL,
+                    intent=local.intent,
+                    confidence=1.0,
+                    success=local.success,
+                    executed=True,
                     entity_ids=local.entity_ids,
                 )
 
@@ -255,7 +267,12 @@ class Pipeline:
         blocked = self.llm_block_reason() if self.llm is not None else "local_only"
         if blocked is None and self.llm is not None:
             request = build_request(
-                command.text, lang2, self.catalogue, home, ctx, now=command.now,
+                command.text,
+                lang2,
+                self.catalogue,
+                home,
+                ctx,
+                now=command.now,
                 max_output_tokens=self.settings.max_output_tokens,
                 temperature=self.settings.temperature,
             )
@@ -276,7 +293,10 @@ class Pipeline:
         assert answer.result is not None
         lang = command.language
         checked = validate_reply(
-            answer.result.reply, self.catalogue, home, lang_of(lang),
+            answer.result.reply,
+            self.catalogue,
+            home,
+            lang_of(lang),
             min_confidence=self.settings.min_confidence,
         )
         if isinstance(checked, Rejection):
@@ -288,8 +308,13 @@ class Pipeline:
             spec = self.catalogue.get(checked.intent)
             if self.cache is not None and outcome.success and spec is not None:
                 await self.cache.store(
-                    command, home, ctx, checked,
-                    sensitive=spec.confirm_always or bool(spec.confirm_device_classes) or spec.refuse,
+                    command,
+                    home,
+                    ctx,
+                    checked,
+                    sensitive=spec.confirm_always
+                    or bool(spec.confirm_device_classes)
+                    or spec.refuse,
                 )
         outcome.provider, outcome.model = answer.provider, answer.model
         outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
@@ -301,7 +326,9 @@ class Pipeline:
             return False
         lang = lang_of(command.language)
         named = {
-            m.key for kind in ("area", "entity") for m in home.index(kind, lang).find_all(command.text)
+            m.key
+            for kind in ("area", "entity")
+            for m in home.index(kind, lang).find_all(command.text)
         }
         if rec.area_id is not None and rec.area_id not in named:
             return True
@@ -310,7 +337,11 @@ class Pipeline:
         return rec.area_id is None and not rec.entity_ids
 
     def _rejected(
-        self, command: Command, home: Home, ctx: Context, rej: Rejection,
+        self,
+        command: Command,
+        home: Home,
+        ctx: Context,
+        rej: Rejection,
         local_rec: Recognition | None,
     ) -> Outcome:
         lang = command.language
@@ -318,15 +349,32 @@ class Pipeline:
             question = rej.question or self._clarify_question(command, home, ctx, local_rec)
             if question:
                 return Outcome(
-                    command.text, lang, question, Path.LLM, intent="unclear", asked=True,
-                    understood=False, detail=rej.reason,
+                    command.text,
+                    lang,
+                    question,
+                    Path.LLM,
+                    intent="unclear",
+                    asked=True,
+                    understood=False,
+                    detail=rej.reason,
                 )
         if rej.reason == "out_of_scope":
-            return Outcome(command.text, lang, message("out_of_scope", lang), Path.LLM,
-                           intent="out_of_scope", understood=True, success=True)
+            return Outcome(
+                command.text,
+                lang,
+                message("out_of_scope", lang),
+                Path.LLM,
+                intent="out_of_scope",
+                understood=True,
+                success=True,
+            )
         _LOGGER.info("Model reply not executed: %s %s", rej.reason, rej.detail)
         return Outcome(
-            command.text, lang, message("not_understood", lang), Path.LLM, understood=False,
+            command.text,
+            lang,
+            message("not_understood", lang),
+            Path.LLM,
+            understood=False,
             detail=f"{rej.reason}: {rej.detail}" if rej.detail else rej.reason,
         )
 
@@ -338,8 +386,11 @@ class Pipeline:
             return None
         domain = local_rec.slots.get("domain")
         areas = sorted(
-            {home.area_by_id[e.area_id].name for e in home.entities
-             if e.area_id and (domain is None or e.domain == domain)}
+            {
+                home.area_by_id[e.area_id].name
+                for e in home.entities
+                if e.area_id and (domain is None or e.domain == domain)
+            }
         )
         if not 2 <= len(areas) <= 3:
             return None
@@ -348,12 +399,21 @@ class Pipeline:
         return sep.join(areas) + "?"
 
     def _ask(
-        self, command: Command, ctx: Context, rec: Recognition, slot: str,
-        candidates: tuple[str, ...], confirm: bool = False,
+        self,
+        command: Command,
+        ctx: Context,
+        rec: Recognition,
+        slot: str,
+        candidates: tuple[str, ...],
+        confirm: bool = False,
     ) -> None:
         ctx.pending = PendingAction(
-            rec.intent, dict(rec.slots), self.clock.time(), ask_slot=slot,
-            candidates=candidates, needs_confirmation=confirm,
+            rec.intent,
+            dict(rec.slots),
+            self.clock.time(),
+            ask_slot=slot,
+            candidates=candidates,
+            needs_confirmation=confirm,
         )
         self.contexts.save(command.conversation_id, command.device_id, ctx)
 
@@ -371,8 +431,13 @@ class Pipeline:
             if folded in YES:
                 return await self._act(command, home, ctx, rec, Path.LOCAL, confirmed=True)
             if folded in NO:
-                return Outcome(command.text, command.language, message("cancelled", command.language),
-                               Path.LOCAL, success=True)
+                return Outcome(
+                    command.text,
+                    command.language,
+                    message("cancelled", command.language),
+                    Path.LOCAL,
+                    success=True,
+                )
             return None
         if pending.ask_slot and pending.candidates:
             match = home.index("area", lang_of(command.language)).best(command.text)
@@ -423,7 +488,12 @@ class Pipeline:
         lang = command.language
         spec = self.catalogue.get(rec.intent)
         outcome = Outcome(
-            command.text, lang, "", path, intent=rec.intent, slots=dict(rec.slots),
+            command.text,
+            lang,
+            "",
+            path,
+            intent=rec.intent,
+            slots=dict(rec.slots),
             confidence=rec.confidence,
         )
         if spec is None:
@@ -463,10 +533,12 @@ class Pipeline:
         if rec.slots.get("device_class") in spec.confirm_device_classes:
             return True
         ids = rec.entity_ids or tuple(
-            e.entity_id for e in home.entities
+            e.entity_id
+            for e in home.entities
             if rec.area_id and e.area_id == rec.area_id and e.domain == "cover"
         )
         return any(
             (home.entity_by_id[i].device_class or "") in spec.confirm_device_classes
-            for i in ids if i in home.entity_by_id
+            for i in ids
+            if i in home.entity_by_id
         )

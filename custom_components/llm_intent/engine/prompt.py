@@ -88,9 +88,7 @@ def render_context(context: Context, home: Home, now: datetime | None) -> str:
 
 def reply_schema(catalogue: Catalogue) -> dict[str, Any]:
     """Strict JSON schema: every key required, nullable where optional (OpenAI strict mode)."""
-    slot_props = {
-        name: {"type": ["string", "number", "null"]} for name in catalogue.slot_names()
-    }
+    slot_props = {name: {"type": ["string", "number", "null"]} for name in catalogue.slot_names()}
     return {
         "type": "object",
         "properties": {
@@ -120,9 +118,7 @@ def build_request(
     max_output_tokens: int = 150,
     temperature: float = 0.0,
 ) -> ProviderRequest:
-    system = "\n\n".join(
-        (STATIC_INSTRUCTIONS, render_catalogue(catalogue), render_home(home))
-    )
+    system = "\n\n".join((STATIC_INSTRUCTIONS, render_catalogue(catalogue), render_home(home)))
     user = f"{render_context(context, home, now)}\nLANGUAGE: {lang}\nCOMMAND: {text}"
     return ProviderRequest(
         system=system,

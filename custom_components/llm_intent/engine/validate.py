@@ -8,6 +8,7 @@ of the wrong type means nothing is executed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Any
 
 from .catalogue import OUT_OF_SCOPE, UNCLEAR, Catalogue, SlotSpec
@@ -16,13 +17,41 @@ from .recognition import Recognition
 from .types import IntentReply
 
 KNOWN_DOMAINS = frozenset(
-    {"light", "switch", "fan", "cover", "climate", "media_player", "lock", "vacuum", "scene",
-     "script", "valve", "input_boolean", "humidifier", "alarm_control_panel", "sensor",
-     "binary_sensor", "button"}
+    {
+        "light",
+        "switch",
+        "fan",
+        "cover",
+        "climate",
+        "media_player",
+        "lock",
+        "vacuum",
+        "scene",
+        "script",
+        "valve",
+        "input_boolean",
+        "humidifier",
+        "alarm_control_panel",
+        "sensor",
+        "binary_sensor",
+        "button",
+    }
 )
 COLORS = frozenset(
-    {"red", "green", "blue", "yellow", "white", "orange", "purple", "pink", "cyan", "magenta",
-     "warm_white", "cold_white"}
+    {
+        "red",
+        "green",
+        "blue",
+        "yellow",
+        "white",
+        "orange",
+        "purple",
+        "pink",
+        "cyan",
+        "magenta",
+        "warm_white",
+        "cold_white",
+    }
 )
 MAX_STRING = 80
 
@@ -44,7 +73,7 @@ def _number(spec: SlotSpec, value: Any) -> float | None:
             value = float(value.replace(",", ".").rstrip("%").strip())
         except ValueError:
             return None
-    if not isinstance(value, int | float) or value != value:  # NaN
+    if not isinstance(value, int | float) or math.isnan(value):
         return None
     if spec.min is not None and value < spec.min:
         return None
@@ -84,7 +113,7 @@ def _check_slot(
         number = _number(spec, value)
         if number is None:
             raise ValueError(f"{spec.name} must be a number in range, got {value!r}")
-        return (int(round(number)) if spec.type == "int" else number), None, None
+        return (round(number) if spec.type == "int" else number), None, None
     if spec.type == "enum":
         if str(value) not in spec.values:
             raise ValueError(f"{spec.name} must be one of {', '.join(spec.values)}")

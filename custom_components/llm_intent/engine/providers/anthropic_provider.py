@@ -65,7 +65,7 @@ class AnthropicProvider:
         self,
         request: ProviderRequest,
         *,
-        timeout: float,  # noqa: ASYNC109 - the Provider protocol's per-attempt budget
+        timeout: float,
     ) -> ProviderResult:
         started = time.monotonic()
         try:
@@ -119,7 +119,7 @@ class AnthropicProvider:
             rate_limits=rate_limits,
         )
 
-    async def validate(self, *, timeout: float) -> None:  # noqa: ASYNC109
+    async def validate(self, *, timeout: float) -> None:
         try:
             await bounded(
                 self._client.models.list(limit=1, timeout=timeout),

@@ -76,7 +76,7 @@ class OpenAIProvider:
         self,
         request: ProviderRequest,
         *,
-        timeout: float,  # noqa: ASYNC109 - the Provider protocol's per-attempt budget
+        timeout: float,
     ) -> ProviderResult:
         started = time.monotonic()
         try:
@@ -119,7 +119,7 @@ class OpenAIProvider:
             rate_limits=rate_limits,
         )
 
-    async def validate(self, *, timeout: float) -> None:  # noqa: ASYNC109
+    async def validate(self, *, timeout: float) -> None:
         try:
             await bounded(
                 self._client.models.list(extra_headers=self._extra_headers, timeout=timeout),

@@ -14,7 +14,12 @@ from .http import IntentView
 from .runtime import LLMIntentConfigEntry, async_build_runtime
 from .services import async_register_services
 
-PLATFORMS = (Platform.CONVERSATION,)
+PLATFORMS = (
+    Platform.BINARY_SENSOR,
+    Platform.CONVERSATION,
+    Platform.NUMBER,
+    Platform.SENSOR,
+)
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -25,11 +30,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
-    from .llm_backend import async_create_backend
-
-    llm = await async_create_backend(hass, entry)
     try:
-        runtime = await async_build_runtime(hass, entry, llm)
+        runtime = await async_build_runtime(hass, entry)
     except CatalogueError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
@@ -39,6 +41,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
     entry.runtime_data = runtime
     runtime.homes.async_start()
     entry.async_on_unload(runtime.homes.async_stop)
+    entry.async_on_unload(runtime.async_close)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

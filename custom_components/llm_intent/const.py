@@ -56,3 +56,6 @@ DEFAULT_MONTHLY_BUDGET: Final = 10.0
 VALIDATE_TIMEOUT: Final = 10.0
 
 USER_CATALOGUE_FILE: Final = "intents.yaml"
+
+EVENT_BUDGET_ALERT: Final = "llm_intent_budget_alert"
+EVENT_CIRCUIT_CHANGED: Final = "llm_intent_circuit_changed"

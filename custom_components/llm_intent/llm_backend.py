@@ -2,46 +2,43 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .const import (
     CONF_API_KEY,
     CONF_BASE_URL,
-    CONF_DAILY_BUDGET,
     CONF_MODEL,
-    CONF_MONTHLY_BUDGET,
     CONF_PROVIDER,
     CONF_REQUEST_TIMEOUT,
     CONF_SECONDARY_API_KEY,
     CONF_SECONDARY_BASE_URL,
     CONF_SECONDARY_MODEL,
     CONF_SECONDARY_PROVIDER,
-    DEFAULT_DAILY_BUDGET,
-    DEFAULT_MONTHLY_BUDGET,
     DEFAULT_REQUEST_TIMEOUT,
     PROVIDER_LOCAL,
     SECONDARY_NONE,
 )
 from .engine.breaker import CircuitBreaker
 from .engine.budget import Budget
-from .engine.clock import SystemClock
+from .engine.clock import Clock
 from .engine.limiter import RateLimiter
 from .engine.llm import PaidLLM
 from .engine.pricing import PriceBook
 from .engine.router import Route
 from .engine.tokens import TokenCounter
 from .provider_check import async_create_provider, provider_config
-from .runtime import LLMIntentConfigEntry
 
 
-async def async_create_backend(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> PaidLLM | None:
+async def async_create_backend(
+    hass: HomeAssistant, entry: ConfigEntry[Any], budget: Budget, clock: Clock
+) -> PaidLLM | None:
     kind = entry.data[CONF_PROVIDER]
     if kind == PROVIDER_LOCAL:
         return None
     options = entry.options
-    clock = SystemClock()
     data = {**entry.data}
     if options.get(CONF_MODEL):
         data[CONF_MODEL] = options[CONF_MODEL]
@@ -71,12 +68,6 @@ async def async_create_backend(hass: HomeAssistant, entry: LLMIntentConfigEntry)
         )
     counter = TokenCounter()
     await counter.async_prepare(hass.async_add_executor_job)
-    budget = Budget(
-        options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET),
-        options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET),
-        tz=ZoneInfo(hass.config.time_zone),
-        clock=clock,
-    )
     return PaidLLM(
         routes,
         PriceBook(),

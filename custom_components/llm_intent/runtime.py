@@ -5,28 +5,52 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_CACHE_TTL,
     CONF_CONTEXT_TTL,
+    CONF_DAILY_BUDGET,
     CONF_MAX_OUTPUT_TOKENS,
+    CONF_MONTHLY_BUDGET,
     CONF_PREFER_LOCAL,
+    CONF_REDIS_URL,
+    CONF_STORE_TEXT,
     CONF_TEMPERATURE,
+    DEFAULT_CACHE_TTL,
     DEFAULT_CONTEXT_TTL,
+    DEFAULT_DAILY_BUDGET,
     DEFAULT_MAX_OUTPUT_TOKENS,
+    DEFAULT_MONTHLY_BUDGET,
     DEFAULT_PREFER_LOCAL,
     DEFAULT_TEMPERATURE,
+    DOMAIN,
+    EVENT_BUDGET_ALERT,
+    EVENT_CIRCUIT_CHANGED,
+    LOGGER,
     USER_CATALOGUE_FILE,
 )
+from .engine.accounting import Accounting
+from .engine.breaker import BreakerState
+from .engine.budget import Budget, BudgetAlert
+from .engine.cache import RecognitionCache, create_cache
+from .engine.cache_adapter import PipelineCache
 from .engine.catalogue import Catalogue, load_catalogue
 from .engine.clock import SystemClock
 from .engine.context import ContextStore
-from .engine.pipeline import LLMBackend, Pipeline, Settings
+from .engine.ledger import LEDGER_FILENAME, AsyncLedger, Ledger
+from .engine.llm import PaidLLM
+from .engine.pipeline import Outcome, Pipeline, Settings
+from .engine.prompt import PROMPT_VERSION
 from .ha_actions import HAExecutor
 from .ha_home import HomeSnapshots
 from .ha_local import HALocalAgent
+from .llm_backend import async_create_backend
 
 BUILTIN_CATALOGUE = Path(__file__).parent / "intents.yaml"
 
@@ -38,8 +62,18 @@ class LLMIntentRuntime:
     pipeline: Pipeline
     homes: HomeSnapshots
     catalogue: Catalogue
-    llm: LLMBackend | None = None
+    accounting: Accounting
+    budget: Budget
+    ledger: AsyncLedger
+    llm: PaidLLM | None = None
+    cache: RecognitionCache | None = None
+    bridge: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    async def async_close(self) -> None:
+        await self.ledger.close()
+        if self.cache is not None:
+            await self.cache.close()
 
 
 async def async_load_catalogue(hass: HomeAssistant) -> Catalogue:
@@ -55,13 +89,77 @@ def settings_from(options: dict[str, Any]) -> Settings:
     )
 
 
-async def async_build_runtime(
-    hass: HomeAssistant, entry: LLMIntentConfigEntry, llm: LLMBackend | None
-) -> LLMIntentRuntime:
+def _budget_alert(hass: HomeAssistant, entry: ConfigEntry[Any]) -> Any:
+    @callback
+    def alert(event: BudgetAlert) -> None:
+        data = {
+            "level": event.level,
+            "period": str(event.period),
+            "spent": float(event.spent),
+            "limit": float(event.limit),
+            "entry_id": entry.entry_id,
+        }
+        hass.bus.async_fire(EVENT_BUDGET_ALERT, data)
+        persistent_notification.async_create(
+            hass,
+            f"LLM Intent: {event.level}% of the {event.period} budget used "
+            f"(${event.spent:.4f} of ${event.limit:.2f}).",
+            title="LLM Intent budget",
+            notification_id=f"{DOMAIN}_{entry.entry_id}_budget_{event.period}",
+        )
+
+    return alert
+
+
+async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> LLMIntentRuntime:
+    options = dict(entry.options)
     catalogue = await async_load_catalogue(hass)
     clock = SystemClock()
+    tz = await dt_util.async_get_time_zone(hass.config.time_zone) or ZoneInfo("UTC")
+    budget = Budget(
+        options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET),
+        options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET),
+        tz=tz,
+        clock=clock,
+        on_alert=_budget_alert(hass, entry),
+    )
+    llm = await async_create_backend(hass, entry, budget, clock)
+    store_text = bool(options.get(CONF_STORE_TEXT, False))
+    ledger = AsyncLedger(
+        Ledger(hass.config.path(LEDGER_FILENAME), keep_text=store_text),
+        hass.async_add_executor_job,
+    )
+    accounting = Accounting(clock, tz, ledger=ledger, budget=budget, store_text=store_text)
+    await accounting.restore()
     homes = HomeSnapshots(hass)
-    options = dict(entry.options)
+    cache: RecognitionCache | None = None
+    pipeline_cache: PipelineCache | None = None
+    if llm is not None:
+        primary = llm.router.routes[0].provider
+        cache = create_cache(
+            clock=clock,
+            redis_url=options.get(CONF_REDIS_URL) or None,
+            ttl=float(options.get(CONF_CACHE_TTL, DEFAULT_CACHE_TTL)),
+        )
+        pipeline_cache = PipelineCache(
+            cache,
+            clock,
+            catalogue.version,
+            PROMPT_VERSION,
+            model=lambda: primary.model,
+            provider=lambda: primary.label,
+        )
+        for route in llm.router.routes:
+            _watch_breaker(hass, entry, route.breaker.name, route.breaker.add_listener)
+
+    def on_outcome(outcome: Outcome) -> None:
+        accounting.record(outcome)
+        if llm is not None and llm.last_outcome is not None:
+            failed = llm.last_outcome.auth_failed_provider
+            llm.last_outcome = None
+            if failed is not None and failed == llm.router.routes[0].label:
+                entry.async_start_reauth(hass)
+
     pipeline = Pipeline(
         catalogue,
         homes,
@@ -70,7 +168,30 @@ async def async_build_runtime(
         ContextStore(clock, float(options.get(CONF_CONTEXT_TTL, DEFAULT_CONTEXT_TTL))),
         local_agent=HALocalAgent(hass),
         llm=llm,
+        cache=pipeline_cache,
         settings=settings_from(options),
-        llm_block_reason=getattr(llm, "block_reason", None),
+        llm_block_reason=llm.block_reason if llm is not None else None,
+        on_outcome=on_outcome,
     )
-    return LLMIntentRuntime(pipeline=pipeline, homes=homes, catalogue=catalogue, llm=llm)
+    return LLMIntentRuntime(
+        pipeline=pipeline,
+        homes=homes,
+        catalogue=catalogue,
+        accounting=accounting,
+        budget=budget,
+        ledger=ledger,
+        llm=llm,
+        cache=cache,
+    )
+
+
+def _watch_breaker(hass: HomeAssistant, entry: ConfigEntry[Any], name: str, add: Any) -> None:
+    @callback
+    def changed(old: BreakerState, new: BreakerState) -> None:
+        LOGGER.warning("Circuit breaker for %s: %s -> %s", name, old, new)
+        hass.bus.async_fire(
+            EVENT_CIRCUIT_CHANGED,
+            {"provider": name, "old": str(old), "new": str(new), "entry_id": entry.entry_id},
+        )
+
+    entry.async_on_unload(add(changed))

@@ -41,6 +41,13 @@ AREAS = {
     "ogrod": ("Ogród", (), None),
 }
 
+# Supported-feature bits as the real integrations report them; HA's intent
+# handlers refuse entities that lack the feature an intent needs.
+_CLIMATE = 1 | 128 | 256  # TARGET_TEMPERATURE, TURN_OFF, TURN_ON
+_MEDIA = 1 | 4 | 16 | 32 | 128 | 256 | 16384  # PAUSE, VOLUME_SET, PREV, NEXT, ON, OFF, PLAY
+_COVER = 1 | 2 | 4  # OPEN, CLOSE, SET_POSITION
+_VACUUM = 16 | 8192  # RETURN_HOME, START
+
 # entity_id: (name, area, state, attributes)
 ENTITIES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "light.salon_sufit": ("Światło sufitowe salon", "salon", "off", {}),
@@ -61,30 +68,60 @@ ENTITIES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "switch.podlewanie": ("Podlewanie", "ogrod", "off", {}),
     "fan.sypialnia": ("Wentylator", "sypialnia", "off", {}),
     "fan.lazienka": ("Wyciąg", "lazienka", "off", {}),
-    "cover.salon": ("Rolety salon", "salon", "closed", {"current_position": 0}),
-    "cover.sypialnia": ("Rolety sypialnia", "sypialnia", "closed", {"current_position": 0}),
-    "cover.brama": ("Brama garażowa", "garaz", "closed", {"device_class": "garage"}),
+    "cover.salon": (
+        "Rolety salon",
+        "salon",
+        "closed",
+        {"current_position": 0, "supported_features": _COVER},
+    ),
+    "cover.sypialnia": (
+        "Rolety sypialnia",
+        "sypialnia",
+        "closed",
+        {"current_position": 0, "supported_features": _COVER},
+    ),
+    "cover.brama": (
+        "Brama garażowa",
+        "garaz",
+        "closed",
+        {"device_class": "garage", "supported_features": 3},
+    ),
     "climate.salon": (
         "Termostat salon",
         "salon",
         "heat",
-        {"temperature": 20, "current_temperature": 21.5},
+        {"temperature": 20, "current_temperature": 21.5, "supported_features": _CLIMATE},
     ),
     "climate.sypialnia": (
         "Termostat sypialnia",
         "sypialnia",
         "heat",
-        {"temperature": 19, "current_temperature": 19.0},
+        {"temperature": 19, "current_temperature": 19.0, "supported_features": _CLIMATE},
     ),
-    "media_player.telewizor": ("Telewizor", "salon", "paused", {"volume_level": 0.2}),
-    "media_player.glosnik": ("Głośnik kuchnia", "kuchnia", "paused", {"volume_level": 0.3}),
+    "media_player.telewizor": (
+        "Telewizor",
+        "salon",
+        "paused",
+        {"volume_level": 0.2, "supported_features": _MEDIA},
+    ),
+    "media_player.glosnik": (
+        "Głośnik kuchnia",
+        "kuchnia",
+        "paused",
+        {"volume_level": 0.3, "supported_features": _MEDIA},
+    ),
     "lock.drzwi": ("Drzwi wejściowe", "przedpokoj", "locked", {}),
     "lock.taras": ("Drzwi tarasowe", "jadalnia", "locked", {}),
-    "vacuum.odkurzacz": ("Odkurzacz", "przedpokoj", "docked", {}),
+    "vacuum.odkurzacz": ("Odkurzacz", "przedpokoj", "docked", {"supported_features": _VACUUM}),
     "scene.kino": ("Kino", "salon", "scening", {}),
     "switch.pralka": ("Pralka", "lazienka", "off", {}),
     "light.gabinet_sufit": ("Światło gabinet", "gabinet", "off", {}),
+    "alarm_control_panel.alarm": ("Alarm", "przedpokoj", "armed_away", {}),
 }
+# Not exposed to Assist by default; this home chose to expose them.
+EXPOSED_BY_CHOICE = ("lock.drzwi", "lock.taras", "alarm_control_panel.alarm")
+# In the home but not exposed: the agent must never see or touch it.
+HIDDEN = {"lock.sejf": ("Sejf", "gabinet", "locked", {})}
 
 _SERVICES = {
     "turn_on": "on",
@@ -97,7 +134,18 @@ _SERVICES = {
     "media_pause": "paused",
     "start": "cleaning",
     "return_to_base": "returning",
+    "alarm_disarm": "disarmed",
 }
+# Service data a mocked service copies into the state's attributes.
+_COPIED = (
+    "brightness_pct",
+    "rgb_color",
+    "color_temp_kelvin",
+    "temperature",
+    "volume_level",
+    "hvac_mode",
+    "percentage",
+)
 
 
 @dataclass
@@ -113,12 +161,67 @@ class HomeCalls:
                 out.append(call)
         return out
 
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+async def _register_domain_intents(hass: HomeAssistant) -> None:
+    """The intents a real HA gets from its light, climate, cover... integrations.
+
+    Those integrations are not set up here (their services are mocked), so
+    their intent platforms are loaded the way HA's ``intent`` integration
+    loads them for a loaded domain.
+    """
+    from homeassistant.components.climate import intent as climate_intent
+    from homeassistant.components.cover import intent as cover_intent
+    from homeassistant.components.fan import intent as fan_intent
+    from homeassistant.components.light import intent as light_intent
+    from homeassistant.components.media_player import intent as media_player_intent
+    from homeassistant.components.vacuum import intent as vacuum_intent
+
+    for module in (
+        light_intent,
+        climate_intent,
+        cover_intent,
+        fan_intent,
+        media_player_intent,
+        vacuum_intent,
+    ):
+        await module.async_setup_intents(hass)
+
+
+def _apply(hass: HomeAssistant, service: str, call: ServiceCall) -> None:
+    """What the real entity would do: the state and attributes a service leaves."""
+    ids = call.data.get("entity_id", [])
+    for entity_id in [ids] if isinstance(ids, str) else ids:
+        current = hass.states.get(entity_id)
+        if current is None:
+            continue
+        attrs = dict(current.attributes)
+        new_state = _SERVICES.get(service, current.state)
+        for key in _COPIED:
+            if key in call.data:
+                attrs[key] = call.data[key]
+        if "brightness_step_pct" in call.data:
+            now = int(attrs.get("brightness_pct", 50 if current.state == "on" else 0))
+            attrs["brightness_pct"] = max(0, min(100, now + int(call.data["brightness_step_pct"])))
+            new_state = "on" if attrs["brightness_pct"] > 0 else "off"
+        if service == "set_hvac_mode":
+            new_state = call.data["hvac_mode"]
+        if service == "set_cover_position":
+            attrs["current_position"] = call.data["position"]
+            new_state = "open" if call.data["position"] > 0 else "closed"
+        if service == "media_next_track":
+            attrs["media_track"] = int(attrs.get("media_track", 1)) + 1
+        hass.states.async_set(entity_id, new_state, attrs)
+
 
 @pytest.fixture
 async def polish_home(hass: HomeAssistant) -> HomeCalls:
     hass.config.language = "pl"
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "intent", {})
+    await _register_domain_intents(hass)
     floors = fr.async_get(hass)
     floor_ids = {
         "parter": floors.async_create("Parter").floor_id,
@@ -130,38 +233,21 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
         area = areas.async_create(name, aliases=set(aliases), floor_id=floor_ids.get(floor or ""))
         area_ids[key] = area.id
     entities = er.async_get(hass)
-    for entity_id, (name, area, state, attrs) in ENTITIES.items():
+    for entity_id, (name, area, state, attrs) in {**ENTITIES, **HIDDEN}.items():
         domain, object_id = entity_id.split(".")
         entry = entities.async_get_or_create(
             domain, "test", object_id, suggested_object_id=object_id
         )
         entities.async_update_entity(entry.entity_id, area_id=area_ids[area], name=name)
         hass.states.async_set(entity_id, state, {"friendly_name": name, **attrs})
-    for entity_id in ("lock.drzwi", "lock.taras"):
-        # Locks are not exposed to Assist by default; this home chose to.
+    for entity_id in EXPOSED_BY_CHOICE:
         async_expose_entity(hass, "conversation", entity_id, True)
     calls: list[ServiceCall] = []
 
     def make_handler(service: str) -> Callable[[ServiceCall], None]:
         def handle(call: ServiceCall) -> None:
             calls.append(call)
-            ids = call.data.get("entity_id", [])
-            for entity_id in [ids] if isinstance(ids, str) else ids:
-                current = hass.states.get(entity_id)
-                attrs = dict(current.attributes) if current else {}
-                new_state = _SERVICES.get(service, current.state if current else "unknown")
-                for key in (
-                    "brightness_pct",
-                    "temperature",
-                    "volume_level",
-                    "position",
-                    "hvac_mode",
-                ):
-                    if key in call.data:
-                        attrs[key] = call.data[key]
-                if service == "set_hvac_mode":
-                    new_state = call.data["hvac_mode"]
-                hass.states.async_set(entity_id, new_state, attrs)
+            _apply(hass, service, call)
 
         return handle
 
@@ -175,6 +261,7 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
         "lock",
         "vacuum",
         "scene",
+        "alarm_control_panel",
         "homeassistant",
     ):
         for service in (
@@ -184,6 +271,7 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
             "set_hvac_mode",
             "volume_set",
             "media_next_track",
+            "media_previous_track",
             "toggle",
         ):
             hass.services.async_register(domain, service, make_handler(service))
@@ -263,3 +351,18 @@ async def openai_entry(
     await hass.async_block_till_done()
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def recognize(
+    hass: HomeAssistant, text: str, language: str = "pl", **extra: Any
+) -> dict[str, Any]:
+    """Run one command through the ``llm_intent.recognize`` action; its Outcome as a dict."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "recognize",
+        {"text": text, "language": language, **extra},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response

@@ -8,6 +8,7 @@ cost of every attempt that reached a provider.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 import logging
@@ -32,6 +33,10 @@ from .tokens import TokenCount, TokenCounter
 from .types import ProviderRequest
 
 _LOGGER = logging.getLogger(__name__)
+
+# Input tokens counted before sending, for the command handled in this task; the
+# ledger keeps it beside the reported count so estimates can be checked.
+ESTIMATED_INPUT_TOKENS: ContextVar[int | None] = ContextVar("estimated_input_tokens", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,9 @@ class PaidLLM:
         price = self.prices.lookup(provider.model)
         if price is None:
             raise BudgetExceededError(f"no price known for model {provider.model}")
-        estimate = self.counter.count_chat_request(provider.model, request_messages(request))
+        estimate = self.counter.count_chat_request(
+            provider.model, request_messages(request), response_format=request.schema
+        )
         worst = worst_case_cost(price, estimate.tokens, request.max_output_tokens)
         reservation = self.budget.reserve(worst)
         if reservation is None:
@@ -114,6 +121,13 @@ class PaidLLM:
     async def recognize(self, request: ProviderRequest, command: Command) -> LLMAnswer:
         outcome = await self.router.recognize(request)
         self.last_outcome = outcome
+        estimates = [
+            a.reservation.estimate.tokens
+            for a in outcome.attempts
+            if isinstance(a.reservation, _Ticket) and a.sent
+        ]
+        if estimates:
+            ESTIMATED_INPUT_TOKENS.set(estimates[-1])
         total = Decimal(0)
         for attempt in outcome.attempts:
             ticket = attempt.reservation

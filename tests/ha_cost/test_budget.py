@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.llm_intent.const import DOMAIN, EVENT_BUDGET_ALERT
 
@@ -33,7 +32,7 @@ class ExpensiveModel(CorrectModel):
 
 def _entity(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
     entity_id = er.async_get(hass).async_get_entity_id(
-        key.split(":")[0], DOMAIN, f"{entry.entry_id}_{key.split(':')[1]}"
+        key.split(":", maxsplit=1)[0], DOMAIN, f"{entry.entry_id}_{key.split(':')[1]}"
     )
     assert entity_id is not None
     return entity_id

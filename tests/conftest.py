@@ -11,7 +11,10 @@ import gzip
 import hashlib
 import os
 from pathlib import Path
+import shutil
 import tempfile
+
+import pytest
 
 _ENCODING_URLS = {
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
@@ -35,3 +38,17 @@ def _seed_tiktoken_cache() -> None:
 _seed_tiktoken_cache()
 from .fake_provider import fake_provider  # noqa: E402, F401
 from .redis_server import redis_server  # noqa: E402, F401
+
+
+@pytest.fixture
+def hass_config_dir(tmp_path: Path) -> str:
+    """Each HA test gets its own config folder, so ledgers never leak between tests."""
+    from pytest_homeassistant_custom_component.common import get_test_config_dir
+
+    shutil.copytree(
+        get_test_config_dir(),
+        tmp_path,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("*.db", "*.db-*"),
+    )
+    return str(tmp_path)

@@ -8,6 +8,7 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .bridge import async_start_bridge
 from .const import DOMAIN
 from .engine.errors import CatalogueError
 from .http import IntentView
@@ -42,6 +43,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
     runtime.homes.async_start()
     entry.async_on_unload(runtime.homes.async_stop)
     entry.async_on_unload(runtime.async_close)
+    # The bridge must exist before the platforms, so its status sensor can attach.
+    await async_start_bridge(hass, entry, runtime)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

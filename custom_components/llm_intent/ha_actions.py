@@ -1,7 +1,9 @@
 """Run a recognised intent through HA's own intent handlers or a catalogue service.
 
 Going through ``intent.async_handle`` keeps entity matching and exposure HA's:
-the agent can never act on an entity the user has not exposed to Assist.
+the agent can never act on an entity the user has not exposed to Assist. A
+catalogue service acts only on exposed entities of its own domain that the
+recognition names or places.
 """
 
 from __future__ import annotations
@@ -9,16 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
 
 from .const import DOMAIN, LOGGER
-from .engine.answers import lang_of
 from .engine.catalogue import IntentSpec
 from .engine.home import Home
 from .engine.pipeline import Command, ExecResult, HomeSource
 from .engine.recognition import Recognition
+from .engine.safety import area_wide_domains, is_area_wide
 
 _HA_SLOTS = (
     "name",
@@ -36,22 +38,6 @@ _HA_SLOTS = (
     "seconds",
     "state",
 )
-_STATE_WORDS = {
-    "pl": {
-        "on": "włączone",
-        "off": "wyłączone",
-        "locked": "zamknięte",
-        "unlocked": "otwarte",
-        "open": "otwarte",
-        "closed": "zamknięte",
-        "playing": "odtwarza",
-        "paused": "wstrzymane",
-        "unavailable": "niedostępne",
-        "home": "w domu",
-        "not_home": "poza domem",
-    },
-    "en": {},
-}
 
 
 class HAExecutor:
@@ -62,7 +48,7 @@ class HAExecutor:
     async def execute(self, spec: IntentSpec, rec: Recognition, command: Command) -> ExecResult:
         try:
             if spec.ha_intent is not None:
-                return await self._intent(spec.ha_intent, rec, command)
+                return await self._intent(spec, rec, command)
             if spec.service is not None:
                 return await self._service(spec, rec, command)
         except intent.MatchFailedError:
@@ -75,16 +61,21 @@ class HAExecutor:
             return ExecResult(False, error="action_error")
         return ExecResult(False, error="no_action")
 
-    async def _intent(self, intent_type: str, rec: Recognition, command: Command) -> ExecResult:
+    async def _intent(self, spec: IntentSpec, rec: Recognition, command: Command) -> ExecResult:
+        assert spec.ha_intent is not None
+        intent_type = spec.ha_intent
         slots: dict[str, Any] = {
-            k: {"value": v} for k, v in rec.slots.items() if k in _HA_SLOTS and v is not None
+            k: {"value": v}
+            for k, v in rec.slots.items()
+            if k in _HA_SLOTS and v is not None and v not in ("", [])
         }
-        if (
-            intent_type in ("HassLightSet", "HassSetVolume", "HassSetPosition")
-            and "domain" in slots
-        ):
-            # These handlers choose the domain themselves and reject an explicit one.
-            slots.pop("domain")
+        domains = self._domains(spec, rec)
+        if domains is None:
+            slots.pop("domain", None)
+        elif not domains:
+            return ExecResult(False, error="no_match")
+        else:
+            slots["domain"] = {"value": domains}
         if command.satellite_area_id and "area" not in slots:
             slots["preferred_area_id"] = {"value": command.satellite_area_id}
         response = await intent.async_handle(
@@ -107,24 +98,37 @@ class HAExecutor:
                 else "intent_error",
             )
         states = list(response.matched_states)
+        unmatched = list(response.unmatched_states)
         return ExecResult(
             True,
-            values=self._values(intent_type, states, command),
-            entity_ids=tuple(s.entity_id for s in states),
+            values=_values(spec.ha_intent, states, unmatched),
+            entity_ids=tuple(s.entity_id for s in [*states, *unmatched]),
         )
 
-    def _values(self, intent_type: str, states: list[Any], command: Command) -> dict[str, Any]:
-        lang = lang_of(command.language)
-        if not states:
-            return {}
-        if intent_type == "HassClimateGetTemperature":
-            temp = states[0].attributes.get("current_temperature")
-            return {"temperature": _fmt(temp)}
-        if intent_type == "HassGetState":
-            words = _STATE_WORDS.get(lang, {})
-            parts = [f"{s.name}: {words.get(s.state, s.state)}" for s in states[:4]]
-            return {"state_answer": "; ".join(parts) + "."}
-        return {}
+    def _domains(self, spec: IntentSpec, rec: Recognition) -> list[str] | None:
+        """The domain slot for HA's handler; None leaves it out.
+
+        A named device's own domain is exact. An area-wide on/off is narrowed to
+        the plain on/off kinds present there (never locks, alarms or garage
+        doors). A domain the handler cannot take (HassLightSet only takes
+        lights) is left out rather than failing the command.
+        """
+        if rec.entity_ids:
+            wanted = sorted({e.split(".", 1)[0] for e in rec.entity_ids})
+        elif is_area_wide(spec, rec) and (rec.slots.get("area") or rec.slots.get("floor")):
+            return area_wide_domains(spec, rec, self.homes.home())
+        else:
+            raw = rec.slots.get("domain")
+            if not raw:
+                return None
+            wanted = [str(d) for d in raw] if isinstance(raw, list | tuple) else [str(raw)]
+        handler = next(
+            (h for h in intent.async_get(self.hass) if h.intent_type == spec.ha_intent), None
+        )
+        allowed = getattr(handler, "required_domains", None)
+        if allowed and not set(wanted) <= set(allowed):
+            return None
+        return wanted
 
     async def _service(self, spec: IntentSpec, rec: Recognition, command: Command) -> ExecResult:
         assert spec.service is not None
@@ -137,7 +141,9 @@ class HAExecutor:
             key: rec.slots.get(slot, spec.defaults.get(slot)) for key, slot in spec.data.items()
         }
         if "temperature_delta" in data:
+            # No HA service changes a target temperature by a step: read it, add, set.
             delta = float(data.pop("temperature_delta") or 0)
+            done: list[str] = []
             for entity_id in targets:
                 state = self.hass.states.get(entity_id)
                 current = state.attributes.get("temperature") if state else None
@@ -149,7 +155,10 @@ class HAExecutor:
                         blocking=True,
                         context=ctx,
                     )
-            return ExecResult(True, entity_ids=tuple(targets))
+                    done.append(entity_id)
+            if not done:
+                return ExecResult(False, error="no_match")
+            return ExecResult(True, entity_ids=tuple(done))
         await self.hass.services.async_call(
             domain, service, {"entity_id": targets, **data}, blocking=True, context=ctx
         )
@@ -157,23 +166,49 @@ class HAExecutor:
 
 
 def _targets(home: Home, rec: Recognition, domain: str, satellite_area: str | None) -> list[str]:
-    """Exposed entities of the service's domain that the recognition names."""
+    """Exposed entities of the service's domain that the recognition names or places."""
     if rec.entity_ids:
         return [e for e in rec.entity_ids if e.startswith(f"{domain}.")]
     name = rec.slots.get("name")
-    area_id = rec.area_id or satellite_area
-    if rec.slots.get("area"):
-        area_id = next((a.area_id for a in home.areas if a.name == rec.slots["area"]), area_id)
+    if isinstance(name, str) and name:
+        return [e.entity_id for e in home.entities if e.domain == domain and e.name == name]
+    areas: set[str] | None = None
+    if isinstance(area := rec.slots.get("area"), str) and area:
+        areas = {a.area_id for a in home.areas if a.name == area}
+        if not areas and rec.area_id:
+            areas = {rec.area_id}
+    elif isinstance(floor := rec.slots.get("floor"), str) and floor:
+        floors = {f.floor_id for f in home.floors if f.name == floor}
+        areas = {a.area_id for a in home.areas if a.floor_id in floors}
+    elif rec.area_id or satellite_area:
+        areas = {rec.area_id or satellite_area or ""}
     return [
         e.entity_id
         for e in home.entities
-        if e.domain == domain
-        and (name is None or e.name == name)
-        and (area_id is None or e.area_id == area_id or name is not None)
+        if e.domain == domain and (areas is None or e.area_id in areas)
     ]
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace(".", ",") if value is not None else "?"
+def _values(intent_type: str, states: list[State], unmatched: list[State]) -> dict[str, Any]:
+    """What the answer template needs from HA's response (numbers stay numbers)."""
+    if intent_type == "HassClimateGetTemperature" and states:
+        return {"temperature": _temperature(states[0])}
+    if intent_type == "HassGetState":
+        return {
+            "states": [
+                {"entity_id": s.entity_id, "name": s.name, "state": s.state, "matched": matched}
+                for group, matched in ((states, True), (unmatched, False))
+                for s in group
+            ]
+        }
+    return {}
+
+
+def _temperature(state: State) -> float | None:
+    value: Any = state.attributes.get("current_temperature")
+    if value is None and state.domain == "sensor":
+        value = state.state
+    try:
+        return float(value) if value is not None else None
+    except TypeError, ValueError:
+        return None

@@ -17,7 +17,9 @@ from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .bridge import Bridge
 from .engine.breaker import BreakerState, CircuitBreaker
+from .engine.bridge import BridgeStatus
 from .entity import LLMIntentEntity
 from .runtime import LLMIntentConfigEntry, LLMIntentRuntime
 
@@ -93,7 +95,46 @@ async def async_setup_entry(
         entities.extend(
             BreakerSensor(entry, route.breaker) for route in entry.runtime_data.llm.router.routes
         )
+    if (bridge := entry.runtime_data.extras.get("bridge")) is not None:
+        entities.append(BridgeSensor(entry, bridge))
     async_add_entities(entities)
+
+
+class BridgeSensor(LLMIntentEntity, SensorEntity):
+    """Redis voice bridge: connected or not, with its backlog as attributes."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_translation_key = "bridge_status"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, entry: LLMIntentConfigEntry, bridge: Bridge) -> None:
+        super().__init__(entry, "bridge_status")
+        self._bridge = bridge
+        self._attr_options = ["connected", "disconnected"]
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+
+        @callback
+        def changed(_status: BridgeStatus) -> None:
+            self.async_write_ha_state()
+
+        self.async_on_remove(self._bridge.add_listener(changed))
+
+    @property
+    def native_value(self) -> str:
+        return "connected" if self._bridge.status.connected else "disconnected"
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        status = self._bridge.status
+        return {
+            "pending": status.pending,
+            "processed_total": status.processed_total,
+            "replayed_total": status.replayed_total,
+            "dead_lettered_total": status.dead_lettered_total,
+            "consumer": status.consumer,
+        }
 
 
 class CostSensor(LLMIntentEntity, SensorEntity):

@@ -146,3 +146,27 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, interval: fl
             return last
         time.sleep(interval)  # polling interval of a bounded wait
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+def wait_until_running(api: HomeAssistantAPI, timeout: float = 120) -> None:
+    """Until Home Assistant reports it finished starting (every integration set up)."""
+    wait_until(lambda: api.ws("get_config")["state"] == "RUNNING", timeout, "RUNNING")
+
+
+def place_in_areas(api: HomeAssistantAPI, placement: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Create the areas named in ``placement`` and put each entity there under a Polish name.
+
+    ``placement`` maps entity_id → (area name, entity name); returns area name → area_id.
+    """
+    areas = {a["name"]: a["area_id"] for a in api.ws("config/area_registry/list")}
+    for area, _ in placement.values():
+        if area not in areas:
+            areas[area] = api.ws("config/area_registry/create", name=area)["area_id"]
+    for entity_id, (area, name) in placement.items():
+        api.ws(
+            "config/entity_registry/update",
+            entity_id=entity_id,
+            area_id=areas[area],
+            name=name,
+        )
+    return areas

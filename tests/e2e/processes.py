@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass
+import json
 import os
 from pathlib import Path
 import shutil
@@ -15,6 +16,10 @@ import sys
 import time
 
 import requests
+
+from .responder import REQUEST_LOG_ENV
+
+type Popen = subprocess.Popen[bytes]
 
 REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "custom_components" / "llm_intent"
@@ -31,10 +36,6 @@ homeassistant:
   latitude: 52.23
   longitude: 21.01
   elevation: 100
-
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 
 frontend:
 config:
@@ -56,20 +57,28 @@ def free_port() -> int:
         return port
 
 
-def wait_for_http(url: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
-    """Poll ``url`` until it answers 200; fail early when the process died."""
+def _tail(path: Path, lines: int = 30) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_for_http(
+    url: str, timeout: float, process: Popen, output: Path, *, expect: int = 200
+) -> None:
+    """Poll ``url`` until it answers ``expect``; fail early, with the output, if the process died."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+            raise RuntimeError(f"exited with {process.returncode}:\n{_tail(output)}")
         with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=2).status_code == expect:
                 return
         time.sleep(0.25)  # polling interval of a bounded wait, not a timing assumption
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s:\n{_tail(output)}")
 
 
-def stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> None:
+def stop(process: Popen, grace: float = 30.0) -> None:
     """SIGTERM the process group we started, SIGKILL it if it does not go in time."""
     if process.poll() is not None:
         return
@@ -85,7 +94,7 @@ def stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> None:
 
 @dataclass
 class FakeProvider:
-    process: subprocess.Popen[bytes]
+    process: Popen
     port: int
     request_log: Path
 
@@ -94,11 +103,24 @@ class FakeProvider:
         return f"http://127.0.0.1:{self.port}/v1"
 
 
+def _spawn(args: list[str], cwd: Path, env: Mapping[str, str], output: Path) -> Popen:
+    """Start ``args`` in its own process group, output to a file, so ``stop`` can end it."""
+    with output.open("wb") as out:
+        return subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def start_fake_provider(workdir: Path, env: Mapping[str, str]) -> FakeProvider:
     port = free_port()
     request_log = workdir / "provider-requests.jsonl"
-    output = (workdir / "fake-provider.log").open("wb")
-    process = subprocess.Popen(
+    output = workdir / "fake-provider.log"
+    process = _spawn(
         [
             sys.executable,
             "-m",
@@ -110,25 +132,14 @@ def start_fake_provider(workdir: Path, env: Mapping[str, str]) -> FakeProvider:
             "--handler",
             "tests.e2e.responder:brain",
         ],
-        cwd=REPO,
-        env={**env, "LLM_INTENT_E2E_REQUEST_LOG": str(request_log)},
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        REPO,
+        {**env, REQUEST_LOG_ENV: str(request_log)},
+        output,
     )
     provider = FakeProvider(process, port, request_log)
     try:
-        # An unauthenticated models call answers 401 once the server listens.
-        end = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"fake provider exited with {process.returncode}")
-            with contextlib.suppress(requests.RequestException):
-                requests.get(f"{provider.base_url}/models", timeout=2)
-                break
-            if time.monotonic() > end:
-                raise TimeoutError("fake provider did not start")
-            time.sleep(0.1)  # polling interval of a bounded wait
+        # Without a key the models list answers 401, and never reaches the responder.
+        wait_for_http(f"{provider.base_url}/models", 30, process, output, expect=401)
     except BaseException:
         stop(process)
         raise
@@ -137,7 +148,7 @@ def start_fake_provider(workdir: Path, env: Mapping[str, str]) -> FakeProvider:
 
 @dataclass
 class HomeAssistantProcess:
-    process: subprocess.Popen[bytes]
+    process: Popen
     config_dir: Path
     port: int
 
@@ -150,10 +161,37 @@ class HomeAssistantProcess:
         return self.config_dir / "home-assistant.log"
 
 
+def _http_storage(port: int) -> dict[str, object]:
+    stable = {
+        "server_host": ["127.0.0.1"],
+        "server_port": port,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "error": None,
+        "error_message": None,
+    }
+    return {
+        "version": 2,
+        "minor_version": 2,
+        "key": "http",
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+
+
 def prepare_config(config_dir: Path, port: int) -> None:
     """A fresh configuration with this repository's integration copied in, as HACS does."""
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
+    (config_dir / "configuration.yaml").write_text(CONFIGURATION)
+    # Home Assistant keeps its HTTP settings in storage; YAML ones would start as an
+    # unconfirmed trial that reverts to port 8123 after five minutes. A stored,
+    # confirmed configuration is what an installation that has been set up has.
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    (storage / "http").write_text(json.dumps(_http_storage(port), indent=2))
     shutil.copytree(
         INTEGRATION,
         config_dir / "custom_components" / "llm_intent",
@@ -164,19 +202,17 @@ def prepare_config(config_dir: Path, port: int) -> None:
 def start_home_assistant(config_dir: Path, env: Mapping[str, str]) -> HomeAssistantProcess:
     port = free_port()
     prepare_config(config_dir, port)
-    output = (config_dir / "home-assistant.stdout.log").open("wb")
+    stdout_log = config_dir / "home-assistant.stdout.log"
     hass = shutil.which("hass") or "hass"
-    process = subprocess.Popen(
+    process = _spawn(
         [hass, "-c", str(config_dir), "--log-file", str(config_dir / "home-assistant.log")],
-        cwd=config_dir,
-        env=dict(env),
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        config_dir,
+        env,
+        stdout_log,
     )
     instance = HomeAssistantProcess(process, config_dir, port)
     try:
-        wait_for_http(f"{instance.url}/manifest.json", 240, process)
+        wait_for_http(f"{instance.url}/manifest.json", 240, process, stdout_log)
     except BaseException:
         stop(process)
         raise

@@ -279,33 +279,54 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
 
 
 class CorrectModel:
-    """The fake provider's brain: answers each COMMAND as a correct model would."""
+    """The fake provider's brain: answers each COMMAND as a correct model would.
+
+    ``teach`` says what a good model answers for a sentence. With ``given``, the
+    answer needs that text in the request's CONTEXT (a follow-up only makes
+    sense after its previous turn); without it the model is unsure, as a real
+    one would be. Every command it was asked is kept in ``asked``.
+    """
 
     def __init__(self) -> None:
-        self.answers: dict[str, dict[str, Any]] = {}
+        self.answers: dict[str, list[tuple[str | None, dict[str, Any]]]] = {}
+        self.asked: list[str] = []
+        self.contexts: list[str] = []
 
-    def teach(self, text: str, intent: str, **slots: Any) -> None:
-        self.answers[text] = {
-            "intent": intent,
-            "slots": slots,
-            "confidence": 0.95,
-            "clarify_question": None,
-        }
+    def teach(self, text: str, intent: str, *, given: str | None = None, **slots: Any) -> None:
+        self.answers.setdefault(text, []).append(
+            (
+                given,
+                {"intent": intent, "slots": slots, "confidence": 0.95, "clarify_question": None},
+            )
+        )
+
+    def teach_question(self, text: str, question: str) -> None:
+        """The model finds ``text`` unclear and asks ``question`` back."""
+        self.answers.setdefault(text, []).append(
+            (
+                None,
+                {"intent": "unclear", "slots": {}, "confidence": 0.3, "clarify_question": question},
+            )
+        )
 
     def __call__(self, request: RecordedRequest) -> Reply:
         body = request.body if isinstance(request.body, dict) else {}
-        text = ""
+        text = context = ""
         for message in body.get("messages", []):
             content = message.get("content")
             if isinstance(content, str) and "COMMAND:" in content:
-                text = content.rsplit("COMMAND:", 1)[1].strip()
-        answer = self.answers.get(text) or {
-            "intent": "unclear",
-            "slots": {},
-            "confidence": 0.2,
-            "clarify_question": None,
-        }
-        return Reply(content=answer)
+                context, _, text = content.rpartition("COMMAND:")
+                text = text.strip()
+        self.asked.append(text)
+        self.contexts.append(context)
+        taught = self.answers.get(text, [])
+        for given, answer in [*(t for t in taught if t[0] is not None), *taught]:
+            if given is None or given in context:
+                return Reply(content=answer)
+        return Reply(content=UNSURE)
+
+
+UNSURE = {"intent": "unclear", "slots": {}, "confidence": 0.2, "clarify_question": None}
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ async def test_budget_alerts_enforcement_and_restore(
 
     # One request costs 20,000 × $0.15/M + 100 × $0.60/M = $0.00306.
     first = await _say(hass, COMMANDS[0])
-    assert first["path"] == "llm"
+    assert first["path"] == "llm", (first, entry.runtime_data.llm.last_outcome)
     assert first["cost_usd"] == "0.003060"
     assert alerts == []
     await _say(hass, COMMANDS[1])  # $0.00612 of $0.0075: 81.6 %

@@ -1,7 +1,9 @@
 """What a follow-up command may rely on: where it was heard and what was last done.
 
 Kept per conversation and per device for the context TTL, then forgotten, so
-"a teraz wyłącz" acts on the last target only while that is still fresh.
+"a teraz wyłącz" acts on the last target only while that is still fresh. A
+pending confirmation or question lives only ``CONFIRM_WINDOW_S``: a "tak" that
+comes later must not unlock a door.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ class PendingAction:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenQuestion:
+    """A question the model asked back, kept so the answer to it is read in context."""
+
+    question: str
+    about: str  # the command that raised it
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     intent: str
     slots: dict[str, Any]
@@ -43,6 +53,9 @@ class Context:
     updated: float = 0.0
     user_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    open_question: OpenQuestion | None = None
+    # A confirmation was asked for and its window ran out: a late "tak" is answered, not acted on.
+    confirmation_expired: bool = False
 
 
 class ContextStore:
@@ -77,14 +90,22 @@ class ContextStore:
         if best is None:
             return Context()
         pending = best.pending
+        question = best.open_question
+        expired = best.confirmation_expired
         if pending is not None and now - pending.created > CONFIRM_WINDOW_S:
+            expired = expired or pending.needs_confirmation
             pending = None
+        if question is not None and now - best.updated > CONFIRM_WINDOW_S:
+            question = None
         return Context(
             satellite_area_id=best.satellite_area_id,
             last=best.last,
             pending=pending,
             updated=best.updated,
             user_id=best.user_id,
+            extra=dict(best.extra),
+            open_question=question,
+            confirmation_expired=expired,
         )
 
     def save(self, conversation_id: str | None, device_id: str | None, ctx: Context) -> None:

@@ -10,6 +10,7 @@ leaves words unexplained is only trusted when the language model is unusable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 import re
 from typing import Any
 
@@ -131,6 +132,10 @@ _FILLER = {
         "half",
     },
 }
+_LEAD_IN = {
+    "pl": frozenset({"a", "i", "to", "no", "dobra", "dobrze", "ok", "okej", "teraz", "hej", "juz"}),
+    "en": frozenset({"and", "now", "then", "ok", "okay", "so", "hey"}),
+}
 _FOLLOW_UP_TOO = {"pl": {"tez", "takze", "rowniez"}, "en": {"too", "also"}}
 _COLORS = {
     "czerwon": "red",
@@ -172,29 +177,122 @@ _TIMER_UNITS = {
 }
 
 
+# Intents HA carries out without a place: its handlers pick the player that is
+# playing, the only vacuum, the running timer.
+TARGETLESS_INTENTS = frozenset(
+    {
+        "HassMediaPause",
+        "HassMediaUnpause",
+        "HassMediaNext",
+        "HassMediaPrevious",
+        "HassVacuumStart",
+        "HassVacuumReturnToBase",
+        "HassStartTimer",
+        "HassCancelTimer",
+        "HassNevermind",
+    }
+)
+# Words that make a command about every device of a kind ("wyłącz wszystkie światła").
+_EVERYWHERE = {
+    "pl": ("wszystk", "wszedzie", "caly", "calym", "calego", "cala", "calej"),
+    "en": ("all", "every", "everything", "everywhere", "whole"),
+}
+
+
+def needs_target(spec: IntentSpec) -> bool:
+    """Whether the intent acts on something that must be named or placed."""
+    if spec.name in TARGETLESS_INTENTS:
+        return False
+    return any(slot.type in ("entity", "area", "floor") for slot in spec.slots.values())
+
+
+def _everywhere(tokens: list[str], lang: str) -> bool:
+    words = _EVERYWHERE.get(lang, ())
+    if lang == "pl":
+        return any(t.startswith(words) for t in tokens)
+    return any(t in words for t in tokens)
+
+
 @dataclass(frozen=True, slots=True)
 class _Hit:
     spec: IntentSpec
     start: int
     end: int
     slots: dict[str, Any]
+    # Tokens the pattern's own words matched; what a ``.*`` swallowed is not understood.
+    covered: frozenset[int]
 
 
 def _token_spans(folded: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"\S+", folded)]
 
 
-def _best_pattern(catalogue: Catalogue, folded: str, lang: str) -> _Hit | None:
-    best: _Hit | None = None
+_GAP = re.compile(r"(?<!\\)\.\*")
+
+
+@lru_cache(maxsize=1024)
+def _gapped(pattern: str, flags: int) -> re.Pattern[str] | None:
+    """The pattern with each ``.*`` captured, so its span can be told apart."""
+    count = iter(range(1000))
+    source = _GAP.sub(lambda _m: f"(?P<llmgap{next(count)}>.*)", pattern)
+    if source == pattern:
+        return None
+    try:
+        return re.compile(source, flags)
+    except re.error:
+        return None
+
+
+def _lead_in(tokens: list[str], lang: str) -> int:
+    """How many words open the sentence without meaning ("a teraz wyłącz", "and now …")."""
+    words = _LEAD_IN.get(lang, frozenset())
+    count = 0
+    while count < len(tokens) - 1 and tokens[count] in words:
+        count += 1
+    return count
+
+
+def _hits(catalogue: Catalogue, folded: str, lang: str, spans: list[tuple[int, int]]) -> list[_Hit]:
+    """Every pattern that matches, the longest (most specific) first.
+
+    Patterns are anchored at the command's verb, so they are matched after the
+    lead-in words; spans are mapped back to the whole sentence.
+    """
+    lead = _lead_in(folded.split(), lang)
+    offset = spans[lead][0] if lead else 0
+    text = folded[offset:]
+    found: list[_Hit] = []
     for spec in catalogue.intents.values():
         for pattern in spec.local.get(lang, ()):
-            m = pattern.regex.search(folded)
+            m = pattern.regex.search(text)
             if m is None:
                 continue
-            # The longest pattern match is the most specific ("wylacz alarm" beats "wylacz").
-            if best is None or (m.end() - m.start()) > (best.end - best.start):
-                best = _Hit(spec, m.start(), m.end(), dict(pattern.slots))
-    return best
+            gaps: list[tuple[int, int]] = []
+            gapped = _gapped(pattern.regex.pattern, pattern.regex.flags)
+            if gapped is not None and (g := gapped.search(text)) is not None:
+                gaps = [
+                    (g.start(name) + offset, g.end(name) + offset)
+                    for name in gapped.groupindex
+                    if name.startswith("llmgap")
+                ]
+            start, end = m.start() + offset, m.end() + offset
+            covered = frozenset(
+                i
+                for i in _covered(spans, start, end)
+                if not any(gs <= spans[i][0] and spans[i][1] <= ge for gs, ge in gaps)
+            )
+            found.append(_Hit(spec, start, end, dict(pattern.slots), covered))
+    # The longest pattern match is the most specific ("wylacz alarm" beats "wylacz").
+    found.sort(key=lambda h: h.end - h.start, reverse=True)
+    return found
+
+
+def _fits(hit: _Hit, entities: list[NameMatch], home: Home) -> bool:
+    """A pattern for lights does not fit a sentence that names a speaker."""
+    kind = hit.spec.defaults.get("domain")
+    if not isinstance(kind, str) or "name" not in hit.spec.slots or not entities:
+        return True
+    return any(home.entity_by_id[m.key].domain == kind for m in entities)
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> set[int]:
@@ -205,17 +303,23 @@ def _words(text_tokens: list[str], match: NameMatch) -> str:
     return " ".join(text_tokens[match.start : match.end])
 
 
-def _domain_of(catalogue: Catalogue, tokens: list[str], lang: str) -> tuple[str | None, set[int]]:
-    for domain, words in catalogue.domains.items():
-        stems = words.get(lang, ())
-        for i, tok in enumerate(tokens):
-            for stem in stems:
-                if " " in stem:
-                    joined = " ".join(tokens[i : i + stem.count(" ") + 1])
-                    if joined.startswith(stem):
-                        return domain, set(range(i, i + stem.count(" ") + 1))
-                elif tok.startswith(stem):
-                    return domain, {i}
+def _domain_of(
+    catalogue: Catalogue, tokens: list[str], lang: str, verb: frozenset[int] = frozenset()
+) -> tuple[str | None, set[int]]:
+    """The kind of device the words name; the command's verb ("switch on") counts last."""
+    for skip_verb in (True, False):
+        for domain, words in catalogue.domains.items():
+            stems = words.get(lang, ())
+            for i, tok in enumerate(tokens):
+                if skip_verb and i in verb:
+                    continue
+                for stem in stems:
+                    if " " in stem:
+                        joined = " ".join(tokens[i : i + stem.count(" ") + 1])
+                        if joined.startswith(stem):
+                            return domain, set(range(i, i + stem.count(" ") + 1))
+                    elif tok.startswith(stem):
+                        return domain, {i}
     return None, set()
 
 
@@ -242,15 +346,17 @@ def match_local(
         return None
     spans = _token_spans(folded)
     understood: set[int] = {i for i, t in enumerate(tokens) if t in _FILLER.get(lang, set())}
-    hit = _best_pattern(catalogue, folded, lang)
-    if hit is not None:
-        understood |= _covered(spans, hit.start, hit.end)
-
     slots: dict[str, Any] = {}
     context_used = False
     area_match = home.index("area", lang).best(text)
     entity_matches = home.index("entity", lang).find_all(text)
     floor_match = home.index("floor", lang).best(text)
+    hit = next(
+        (h for h in _hits(catalogue, folded, lang, spans) if _fits(h, entity_matches, home)),
+        None,
+    )
+    if hit is not None:
+        understood |= hit.covered
 
     # An entity whose name contains the area name ("Lampa w kuchni") wins over the bare area.
     if area_match is not None:
@@ -310,8 +416,10 @@ def match_local(
                 # The name alone is enough for HA; keep the area only as context.
                 area_id = entity.area_id
 
+    found_domain: str | None = None
     if "name" not in slots:
-        domain, used = _domain_of(catalogue, tokens, lang)
+        domain, used = _domain_of(catalogue, tokens, lang, hit.covered if hit else frozenset())
+        found_domain = domain
         if domain is not None and "domain" in spec.slots:
             slots["domain"] = domain
             understood |= used
@@ -321,12 +429,9 @@ def match_local(
 
     _fill_values(spec, tokens, lang, slots, understood)
 
-    needs_target = any(s in spec.slots for s in ("name", "area")) and spec.name not in (
-        "HassStartTimer",
-        "HassCancelTimer",
-    )
+    missing: dict[str, Any] = {}
     has_target = any(k in slots for k in ("name", "area", "floor"))
-    if needs_target and not has_target:
+    if needs_target(spec) and not has_target:
         if context.last is not None and hit is not None and _is_bare(tokens, hit, spans):
             # "a teraz wyłącz" / "jaśniej": act on what the previous turn acted on.
             for key in ("name", "area", "domain"):
@@ -341,12 +446,14 @@ def match_local(
                 slots["area"] = heard_in.name
                 area_id = heard_in.area_id
                 context_used = True
-    if (
-        needs_target
-        and not any(k in slots for k in ("name", "area", "floor"))
-        and (spec.name == "SceneActivate" or "domain" not in slots)
-    ):
-        return None
+    if needs_target(spec) and not any(k in slots for k in ("name", "area", "floor")):
+        kind = slots.get("domain") or spec.defaults.get("domain")
+        if "area" not in spec.slots or ("domain" in spec.slots and "domain" not in slots):
+            # Only a name can say which scene; "włącz" alone does not say what.
+            return None
+        if not (kind and _everywhere(tokens, lang)):
+            # "włącz muzykę": what to do is clear, where is not; the pipeline asks.
+            missing = {"missing": "area", "domain": kind or found_domain}
 
     for key, value in spec.defaults.items():
         slots.setdefault(key, value)
@@ -361,13 +468,13 @@ def match_local(
         entity_ids=tuple(entity_ids),
         target_words=target_words,
         where_words=where_words,
+        extra=missing,
     )
 
 
 def _is_bare(tokens: list[str], hit: _Hit, spans: list[tuple[int, int]]) -> bool:
     """True when the sentence is only the verb plus filler ("a teraz wyłącz")."""
-    verb = _covered(spans, hit.start, hit.end)
-    return all(i in verb or len(t) <= 5 for i, t in enumerate(tokens))
+    return all(i in hit.covered or len(t) <= 5 for i, t in enumerate(tokens))
 
 
 def _original_words(text: str, tokens: list[str], start: int, end: int) -> str:

@@ -1,9 +1,12 @@
 """One command from transcript to answer, by the cheapest path that is right.
 
 sanitise → pending confirmation/clarification → HA's local intents → confident
-local match → cache → LLM (validated) → execute → answer; when the LLM cannot
-be used, the local match at any confidence, then an answer that says why.
-Every command gets an answer; nothing here raises into Home Assistant.
+local match → cache → LLM (validated) → safety verdict → execute → answer; when
+the LLM cannot be used, the local match at any confidence, then an answer that
+says why. A command that says what to do but not where is answered with a
+question naming the rooms that fit ("W salonie czy w kuchni?"), and the reply
+to it is read against that question. Every command gets an answer; nothing
+here raises into Home Assistant.
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from decimal import Decimal
 import logging
 from typing import Any, Protocol
 
-from .answers import lang_of, message, render
+from .answers import clarify_areas, lang_of, message, render
 from .catalogue import Catalogue, IntentSpec
 from .clock import Clock
-from .context import Context, ContextStore, PendingAction, Turn
+from .context import Context, ContextStore, OpenQuestion, PendingAction, Turn
 from .home import Home
-from .local_match import match_local
+from .local_match import match_local, needs_target
 from .normalize import fold, sanitize
 from .prompt import PROMPT_VERSION, build_request
 from .recognition import Recognition
+from .safety import Verdict, names_a_target, verdict
 from .types import Path, ProviderRequest, ProviderResult, Usage
 from .validate import Rejection, validate_reply
 
@@ -122,7 +126,9 @@ class Outcome:
             "cost_usd": str(self.cost_usd),
             "cost_cents": float(self.cost_usd * 100),
             "cache_hit": self.cache_hit,
+            "llm_error": self.llm_error,
             "understood": self.understood,
+            "asked": self.asked,
             "entity_ids": list(self.entity_ids),
             "latency_ms": round(self.latency_ms, 2),
             "detail": self.detail,
@@ -223,6 +229,9 @@ class Pipeline:
                 _LOGGER.exception("Recording a command outcome failed")
         return outcome
 
+    def _save(self, command: Command, ctx: Context) -> None:
+        self.contexts.save(command.conversation_id, command.device_id, ctx)
+
     async def _handle(self, command: Command) -> Outcome:
         lang = command.language
         if not command.text:
@@ -231,6 +240,14 @@ class Pipeline:
         ctx = self.contexts.get(command.conversation_id, command.device_id)
         if command.satellite_area_id:
             ctx.satellite_area_id = command.satellite_area_id
+        # A question the model asked is context for this one turn only.
+        question = ctx.open_question
+        if question is not None or ctx.confirmation_expired:
+            expired = ctx.confirmation_expired
+            ctx.open_question, ctx.confirmation_expired = None, False
+            self._save(command, ctx)
+            if expired and fold(command.text) in YES:
+                return Outcome(command.text, lang, message("confirm_expired", lang), Path.LOCAL)
 
         if ctx.pending is not None:
             resolved = await self._resolve_pending(command, home, ctx)
@@ -240,6 +257,10 @@ class Pipeline:
         if self.settings.prefer_local and self.local_agent is not None:
             local = await self.local_agent.try_handle(command)
             if local is not None:
+                if local.success and local.intent and local.entity_ids:
+                    # "a teraz wyłącz" after HA's own agent acted follows up on the same devices.
+                    ctx.last = _turn_from(local.intent, local.entity_ids, home)
+                    self._save(command, ctx)
                 return Outcome(
                     command.text,
                     lang,
@@ -257,7 +278,9 @@ class Pipeline:
         if local_rec is not None and local_rec.confidence >= CONFIDENT_LOCAL:
             return await self._act(command, home, ctx, local_rec, Path.LOCAL)
 
-        if self.cache is not None:
+        # An answer to a question means something only after that question: not cached.
+        use_cache = self.cache is not None and question is None
+        if use_cache and self.cache is not None:
             cached = await self.cache.lookup(command, home, ctx)
             if cached is not None:
                 outcome = await self._act(command, home, ctx, cached, Path.CACHE)
@@ -271,14 +294,16 @@ class Pipeline:
                 lang2,
                 self.catalogue,
                 home,
-                ctx,
+                replace(ctx, open_question=question),
                 now=command.now,
                 max_output_tokens=self.settings.max_output_tokens,
                 temperature=self.settings.temperature,
             )
             answer = await self.llm.recognize(request, command)
             if answer.result is not None:
-                return await self._from_llm(command, home, ctx, answer, local_rec)
+                return await self._from_llm(
+                    command, home, ctx, answer, local_rec, cacheable=use_cache, question=question
+                )
             return await self._fallback(command, home, ctx, local_rec, answer.error, answer)
         return await self._fallback(command, home, ctx, local_rec, blocked, None)
 
@@ -289,6 +314,9 @@ class Pipeline:
         ctx: Context,
         answer: LLMAnswer,
         local_rec: Recognition | None,
+        *,
+        cacheable: bool,
+        question: OpenQuestion | None,
     ) -> Outcome:
         assert answer.result is not None
         lang = command.language
@@ -302,11 +330,11 @@ class Pipeline:
         if isinstance(checked, Rejection):
             outcome = self._rejected(command, home, ctx, checked, local_rec)
         else:
-            used_context = self._context_used(checked, command, home, ctx)
+            used_context = question is not None or self._context_used(checked, command, home, ctx)
             checked = replace(checked, context_used=used_context)
             outcome = await self._act(command, home, ctx, checked, Path.LLM)
             spec = self.catalogue.get(checked.intent)
-            if self.cache is not None and outcome.success and spec is not None:
+            if self.cache is not None and cacheable and outcome.success and spec is not None:
                 await self.cache.store(
                     command,
                     home,
@@ -314,7 +342,8 @@ class Pipeline:
                     checked,
                     sensitive=spec.confirm_always
                     or bool(spec.confirm_device_classes)
-                    or spec.refuse,
+                    or spec.refuse
+                    or verdict(spec, checked, home) is not Verdict.OK,
                 )
         outcome.provider, outcome.model = answer.provider, answer.model
         outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
@@ -346,12 +375,18 @@ class Pipeline:
     ) -> Outcome:
         lang = command.language
         if rej.reason in ("unclear", "low_confidence"):
-            question = rej.question or self._clarify_question(command, home, ctx, local_rec)
-            if question:
+            spec = self.catalogue.get(local_rec.intent) if local_rec is not None else None
+            if local_rec is not None and spec is not None and self._missing_target(spec, local_rec):
+                # The words say what to do but not where: ask with the real candidates,
+                # so the answer ("w kuchni") is understood without another model call.
+                return self._clarify(command, home, ctx, spec, local_rec, Path.LLM)
+            if rej.question:
+                ctx.open_question = OpenQuestion(rej.question[:200], command.text)
+                self._save(command, ctx)
                 return Outcome(
                     command.text,
                     lang,
-                    question,
+                    rej.question[:200],
                     Path.LLM,
                     intent="unclear",
                     asked=True,
@@ -378,25 +413,49 @@ class Pipeline:
             detail=f"{rej.reason}: {rej.detail}" if rej.detail else rej.reason,
         )
 
-    def _clarify_question(
-        self, command: Command, home: Home, ctx: Context, local_rec: Recognition | None
-    ) -> str | None:
-        """'W salonie czy w kuchni?': the areas that have what the command names."""
-        if local_rec is None:
-            return None
-        domain = local_rec.slots.get("domain")
-        areas = sorted(
-            {
-                home.area_by_id[e.area_id].name
-                for e in home.entities
-                if e.area_id and (domain is None or e.domain == domain)
-            }
+    def _missing_target(self, spec: IntentSpec, rec: Recognition) -> bool:
+        """The command says what to do but not to what or where."""
+        if rec.extra.get("missing"):
+            return True
+        if not needs_target(spec) or names_a_target(rec):
+            return False
+        return not rec.slots.get("domain")
+
+    def _clarify(
+        self,
+        command: Command,
+        home: Home,
+        ctx: Context,
+        spec: IntentSpec,
+        rec: Recognition,
+        path: Path,
+    ) -> Outcome:
+        """ "W salonie czy w kuchni?": the rooms that have what the command is about."""
+        lang = command.language
+        kinds = _domains_of(rec.slots.get("domain") or rec.extra.get("domain"))
+        kinds = kinds or _domains_of(spec.defaults.get("domain"))
+        areas = [
+            a
+            for a in home.areas
+            if any(
+                e.area_id == a.area_id and (not kinds or e.domain in kinds) for e in home.entities
+            )
+        ]
+        outcome = Outcome(
+            command.text, lang, "", path, intent=rec.intent, confidence=rec.confidence
         )
-        if not 2 <= len(areas) <= 3:
-            return None
-        self._ask(command, ctx, local_rec, "area", tuple(areas))
-        sep = message("or", command.language)
-        return sep.join(areas) + "?"
+        if not areas:
+            outcome.speech, outcome.understood = message("no_target", lang), True
+            return outcome
+        slots = dict(rec.slots)
+        if kinds and "domain" in spec.slots:
+            slots.setdefault("domain", kinds[0] if len(kinds) == 1 else list(kinds))
+        pending = replace(rec, slots=slots)
+        self._ask(command, ctx, pending, "area", tuple(a.name for a in areas))
+        outcome.speech = clarify_areas([a.name for a in areas], lang)
+        outcome.asked, outcome.understood = True, False
+        outcome.detail = "missing_target"
+        return outcome
 
     def _ask(
         self,
@@ -415,20 +474,22 @@ class Pipeline:
             candidates=candidates,
             needs_confirmation=confirm,
         )
-        self.contexts.save(command.conversation_id, command.device_id, ctx)
+        self._save(command, ctx)
 
     async def _resolve_pending(self, command: Command, home: Home, ctx: Context) -> Outcome | None:
+        """The answer to our last question, or None when this is a new command."""
         pending = ctx.pending
         assert pending is not None
         folded = fold(command.text)
         ctx.pending = None
-        self.contexts.save(command.conversation_id, command.device_id, ctx)
+        self._save(command, ctx)
         spec = self.catalogue.get(pending.intent)
         if spec is None:
             return None
         rec = Recognition(pending.intent, dict(pending.slots), 1.0, context_used=True)
         if pending.needs_confirmation:
             if folded in YES:
+                rec = self._with_targets(rec, home, command.language)
                 return await self._act(command, home, ctx, rec, Path.LOCAL, confirmed=True)
             if folded in NO:
                 return Outcome(
@@ -440,13 +501,32 @@ class Pipeline:
                 )
             return None
         if pending.ask_slot and pending.candidates:
-            match = home.index("area", lang_of(command.language)).best(command.text)
-            if match is not None:
-                name = home.area_by_id[match.key].name
-                if name in pending.candidates:
-                    rec.slots[pending.ask_slot] = name
+            lang = lang_of(command.language)
+            match = home.index("area", lang).best(command.text)
+            if match is not None and home.area_by_id[match.key].name in pending.candidates:
+                # Only the place may be in the answer: "w kuchni", "w kuchni proszę".
+                rest = [
+                    t
+                    for i, t in enumerate(folded.split())
+                    if not match.start <= i < match.end and t not in _ANSWER_FILLER
+                ]
+                if not rest:
+                    rec.slots[pending.ask_slot] = home.area_by_id[match.key].name
+                    rec = replace(rec, area_id=match.key)
                     return await self._act(command, home, ctx, rec, Path.LOCAL)
         return None
+
+    def _with_targets(self, rec: Recognition, home: Home, language: str) -> Recognition:
+        """Entity and area ids for a recognition rebuilt from its slots."""
+        lang = lang_of(language)
+        area_id = rec.area_id
+        if area_id is None and isinstance(rec.slots.get("area"), str):
+            area_id = home.index("area", lang).resolve(rec.slots["area"])
+        entity_ids = rec.entity_ids
+        if not entity_ids and isinstance(rec.slots.get("name"), str):
+            key = home.index("entity", lang).resolve(rec.slots["name"])
+            entity_ids = (key,) if key else ()
+        return replace(rec, area_id=area_id, entity_ids=entity_ids)
 
     async def _fallback(
         self,
@@ -466,6 +546,7 @@ class Pipeline:
             key = {
                 "budget": "not_understood_budget",
                 "local_only": "not_understood",
+                "invalid_output": "not_understood",
                 None: "not_understood",
             }.get(reason, "not_understood_offline")
             outcome = Outcome(command.text, lang, message(key, lang), Path.NONE, understood=False)
@@ -500,24 +581,33 @@ class Pipeline:
             outcome.speech, outcome.understood = message("not_understood", lang), False
             return outcome
         if spec.refuse:
-            outcome.speech = render(spec, rec, lang, {})
-            outcome.success = True
+            outcome.speech, outcome.detail = render(spec, rec, lang, {}, home), "refused"
             return outcome
-        if not confirmed and self._needs_confirmation(spec, rec, home):
+        if self._missing_target(spec, rec):
+            return self._clarify(command, home, ctx, spec, rec, path)
+        judged = verdict(spec, rec, home)
+        if judged is Verdict.REFUSE_ALARM or judged is Verdict.REFUSE_EVERYWHERE:
+            key = "refused_alarm" if judged is Verdict.REFUSE_ALARM else "refused_everywhere"
+            outcome.speech, outcome.detail = message(key, lang), "refused"
+            return outcome
+        if judged is Verdict.CONFIRM and not confirmed:
             self._ask(command, ctx, rec, "", (), confirm=True)
             outcome.speech, outcome.asked = message("confirm", lang), True
+            outcome.detail = "confirm"
             return outcome
         if not command.execute:
-            outcome.speech, outcome.success = render(spec, rec, lang, {}), True
+            outcome.speech, outcome.success = render(spec, rec, lang, {}, home), True
             return outcome
         result = await self.executor.execute(spec, rec, command)
         outcome.executed = True
         outcome.success = result.success
         outcome.entity_ids = result.entity_ids or rec.entity_ids
         if result.success:
-            outcome.speech = result.speech or render(spec, rec, lang, result.values)
+            outcome.speech = result.speech or render(
+                spec, rec, lang, result.values, home, outcome.entity_ids
+            )
             ctx.last = Turn(rec.intent, dict(rec.slots), rec.area_id, outcome.entity_ids)
-            self.contexts.save(command.conversation_id, command.device_id, ctx)
+            self._save(command, ctx)
         else:
             outcome.speech = result.speech or message(
                 "no_target" if result.error == "no_match" else "failed", lang
@@ -525,20 +615,33 @@ class Pipeline:
             outcome.detail = result.error
         return outcome
 
-    def _needs_confirmation(self, spec: IntentSpec, rec: Recognition, home: Home) -> bool:
-        if spec.confirm_always:
-            return True
-        if not spec.confirm_device_classes:
-            return False
-        if rec.slots.get("device_class") in spec.confirm_device_classes:
-            return True
-        ids = rec.entity_ids or tuple(
-            e.entity_id
-            for e in home.entities
-            if rec.area_id and e.area_id == rec.area_id and e.domain == "cover"
-        )
-        return any(
-            (home.entity_by_id[i].device_class or "") in spec.confirm_device_classes
-            for i in ids
-            if i in home.entity_by_id
-        )
+
+# Words an answer to "W salonie czy w kuchni?" may have besides the place.
+_ANSWER_FILLER = frozenset(
+    {"w", "we", "na", "do", "a", "i", "to", "tam", "prosze", "poprosze", "tak"}
+    | {"in", "the", "at", "on", "please", "yes"}
+)
+
+
+def _turn_from(intent: str, entity_ids: tuple[str, ...], home: Home) -> Turn:
+    """The previous turn as slots, from the devices HA's own agent acted on."""
+    entities = [home.entity_by_id[i] for i in entity_ids if i in home.entity_by_id]
+    areas = {e.area_id for e in entities}
+    domains = {e.domain for e in entities}
+    area_id = next(iter(areas)) if len(areas) == 1 else None
+    slots: dict[str, Any] = {}
+    if len(entities) == 1:
+        slots["name"] = entities[0].name
+    elif area_id is not None and area_id in home.area_by_id:
+        slots["area"] = home.area_by_id[area_id].name
+    if len(domains) == 1:
+        slots["domain"] = next(iter(domains))
+    return Turn(intent, slots, area_id, tuple(e.entity_id for e in entities))
+
+
+def _domains_of(value: Any) -> list[str]:
+    if isinstance(value, str) and value:
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v]
+    return []

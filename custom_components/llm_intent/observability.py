@@ -1,0 +1,184 @@
+"""Metrics and traces for a config entry: feeds the Prometheus metrics, exports traces.
+
+The metrics are per Home Assistant instance, like the ledger they mirror: the
+first entry set up creates them and replays the ledger into them (so counters
+keep their totals across restarts), every entry feeds its commands in and adds
+its breakers, queues and budget as scrape-time gauges, and the last entry
+unloaded drops them. Tracing is per entry and only when its ``otlp_endpoint``
+option is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+import sqlite3
+import time
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN, LOGGER
+from .engine.ledger import AsyncLedger, LedgerError
+from .engine.llm import PaidLLM
+from .engine.metrics import EntryGauges, LLMMetrics, entry_gauges
+from .engine.pipeline import Outcome
+from .engine.pricing import cost
+from .engine.router import Attempt
+from .engine.tracing import CommandTracer, create_tracer, current_incoming, take_stages
+from .engine.types import Path
+from .runtime import LLMIntentRuntime
+
+CONF_OTLP_ENDPOINT: Final = "otlp_endpoint"
+
+Unsubscribe = Callable[[], Coroutine[Any, Any, None] | None]
+
+
+@dataclass
+class MetricsHub:
+    """The instance's metrics, and which entries use them."""
+
+    metrics: LLMMetrics
+    seeding: asyncio.Task[None] | None = None
+    entries: set[str] = field(default_factory=set)
+
+
+DATA_METRICS: HassKey[MetricsHub] = HassKey(f"{DOMAIN}_metrics")
+
+
+def metrics_of(hass: HomeAssistant) -> LLMMetrics | None:
+    """The instance's metrics while at least one entry is loaded."""
+    hub = hass.data.get(DATA_METRICS)
+    return None if hub is None else hub.metrics
+
+
+async def _async_seed(metrics: LLMMetrics, ledger: AsyncLedger) -> None:
+    try:
+        rows = await ledger.query()
+    except LedgerError, OSError, sqlite3.Error:
+        LOGGER.exception("Could not read the ledger; metrics start from zero")
+        return
+    count = metrics.seed(rows)
+    LOGGER.debug("Metrics continue from %d ledger rows", count)
+
+
+async def _async_acquire_hub(hass: HomeAssistant, entry_id: str, ledger: AsyncLedger) -> MetricsHub:
+    hub = hass.data.get(DATA_METRICS)
+    if hub is None:
+        hub = MetricsHub(LLMMetrics())
+        hass.data[DATA_METRICS] = hub
+        hub.seeding = hass.async_create_background_task(
+            _async_seed(hub.metrics, ledger), f"{DOMAIN} metrics from the ledger"
+        )
+    hub.entries.add(entry_id)
+    if hub.seeding is not None:
+        # Commands must not be counted before the ledger's history is in.
+        await asyncio.shield(hub.seeding)
+    return hub
+
+
+@callback
+def _release_hub(hass: HomeAssistant, hub: MetricsHub, entry_id: str) -> None:
+    hub.entries.discard(entry_id)
+    if not hub.entries and hass.data.get(DATA_METRICS) is hub:
+        del hass.data[DATA_METRICS]
+
+
+def attempts_of(outcome: Outcome, llm: PaidLLM | None) -> Sequence[Attempt]:
+    """The router attempts this command made.
+
+    ``PaidLLM.last_outcome`` belongs to the latest model call; it is this
+    command's only when the command went on to the model and, if a provider
+    answered, that provider served it.
+    """
+    if llm is None or llm.last_outcome is None or outcome.cache_hit:
+        return ()
+    if outcome.path not in (Path.LLM, Path.FALLBACK, Path.NONE):
+        return ()
+    routed = llm.last_outcome
+    if outcome.path is Path.LLM and routed.served_by != outcome.provider:
+        return ()
+    return tuple(routed.attempts)
+
+
+def _attempt_cost(llm: PaidLLM | None) -> Callable[[Attempt], Decimal | None]:
+    def attempt_cost(attempt: Attempt) -> Decimal | None:
+        if llm is None or attempt.usage is None:
+            return None
+        price = llm.prices.lookup(attempt.model)
+        return None if price is None else cost(price, attempt.usage)
+
+    return attempt_cost
+
+
+async def _async_create_tracer(
+    hass: HomeAssistant, entry: ConfigEntry[Any]
+) -> CommandTracer | None:
+    endpoint = str(entry.options.get(CONF_OTLP_ENDPOINT) or "").strip()
+    if not endpoint:
+        return None
+    try:
+        return await hass.async_add_executor_job(
+            partial(create_tracer, endpoint, instance_id=entry.entry_id)
+        )
+    except ValueError:
+        # The URL may hold credentials: say what is wrong, not what it is.
+        LOGGER.warning("Tracing is off: the OTLP endpoint is not an http(s) URL")
+        return None
+
+
+async def async_setup_observability(
+    hass: HomeAssistant, entry: ConfigEntry[Any], runtime: LLMIntentRuntime
+) -> Unsubscribe:
+    """Feed this entry's commands into the metrics (and traces); returns the unsubscribe.
+
+    Pass the result to ``entry.async_on_unload``: when tracing is on it returns
+    a coroutine that flushes and stops the export thread.
+    """
+    hub = await _async_acquire_hub(hass, entry.entry_id, runtime.ledger)
+    tracer = await _async_create_tracer(hass, entry)
+    llm = runtime.llm
+    routes = llm.router.routes if llm is not None else ()
+    attempt_cost = _attempt_cost(llm)
+
+    def gauges() -> EntryGauges:
+        return entry_gauges(entry.entry_id, routes, runtime.budget.state())
+
+    def on_outcome(outcome: Outcome) -> None:
+        attempts = attempts_of(outcome, llm)
+        hub.metrics.observe(outcome, attempts)
+        if tracer is None:
+            return
+        ended = time.time_ns()
+        incoming = current_incoming()
+        tracer.record_command(
+            outcome,
+            attempts,
+            incoming.traceparent if incoming else None,
+            ended - int(outcome.latency_ms * 1_000_000),
+            ended,
+            received_at_ns=incoming.received_at_ns if incoming else None,
+            stages=take_stages(),
+            attempt_cost=attempt_cost,
+        )
+
+    removers = [
+        hub.metrics.add_gauge_source(entry.entry_id, gauges),
+        runtime.accounting.add_outcome_listener(on_outcome),
+    ]
+
+    async def async_stop_tracer(active: CommandTracer) -> None:
+        await hass.async_add_executor_job(active.shutdown)
+
+    def unsubscribe() -> Coroutine[Any, Any, None] | None:
+        while removers:
+            removers.pop()()
+        _release_hub(hass, hub, entry.entry_id)
+        return None if tracer is None else async_stop_tracer(tracer)
+
+    return unsubscribe

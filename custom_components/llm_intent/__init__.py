@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import async_start_bridge
@@ -40,6 +40,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
             translation_placeholders={"error": str(err)},
         ) from err
     entry.runtime_data = runtime
+    _check_prices(hass, entry)
     runtime.homes.async_start()
     entry.async_on_unload(runtime.homes.async_stop)
     entry.async_on_unload(runtime.async_close)
@@ -51,3 +52,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
 
 async def async_unload_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+def _check_prices(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> None:
+    """A model with no known price is never treated as free: tell the user why."""
+    llm = entry.runtime_data.llm
+    unpriced = llm.unpriced_models() if llm is not None else []
+    issue_id = f"unpriced_model_{entry.entry_id}"
+    if unpriced:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="unpriced_model",
+            translation_placeholders={"model": ", ".join(unpriced)},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
@@ -19,9 +21,12 @@ import probatio as vol
 
 from .const import DOMAIN
 from .engine.pipeline import Command
+from .engine.report import build_report, report_data
 from .runtime import LLMIntentConfigEntry
 
 SERVICE_RECOGNIZE = "recognize"
+SERVICE_CLEAR_CACHE = "clear_cache"
+SERVICE_COST_REPORT = "cost_report"
 MAX_TEXT = 1000
 
 RECOGNIZE_SCHEMA = vol.Schema(
@@ -66,11 +71,51 @@ async def async_recognize(
     return outcome.as_dict()
 
 
+ENTRY_SCHEMA = vol.Schema({vol.Optional("config_entry_id"): cv.string})
+REPORT_SCHEMA = vol.Schema(
+    {
+        vol.Optional("config_entry_id"): cv.string,
+        vol.Optional("start"): cv.date,
+        vol.Optional("end"): cv.date,
+    }
+)
+
+
+async def async_cost_report(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, Any]:
+    """Per day, provider and model: requests, tokens, cost, cache hits, latency."""
+    runtime = loaded_entry(hass, data.get("config_entry_id")).runtime_data
+    tz = dt_util.get_default_time_zone()
+    since = until = None
+    if (start := data.get("start")) is not None:
+        since = dt_util.start_of_local_day(start).timestamp()
+    if (end := data.get("end")) is not None:
+        until = dt_util.start_of_local_day(end + timedelta(days=1)).timestamp()
+    entries = await runtime.ledger.query(since, until)
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo("UTC")
+    return report_data(build_report(entries, zone))
+
+
 @callback
 def async_register_services(hass: HomeAssistant) -> None:
     async def recognize(call: ServiceCall) -> ServiceResponse:
         return await async_recognize(hass, dict(call.data), call.context.user_id)
 
+    async def clear_cache(call: ServiceCall) -> None:
+        runtime = loaded_entry(hass, call.data.get("config_entry_id")).runtime_data
+        if runtime.cache is not None:
+            await runtime.cache.clear()
+
+    async def cost_report(call: ServiceCall) -> ServiceResponse:
+        return await async_cost_report(hass, dict(call.data))
+
+    hass.services.async_register(DOMAIN, SERVICE_CLEAR_CACHE, clear_cache, schema=ENTRY_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_COST_REPORT,
+        cost_report,
+        schema=REPORT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_RECOGNIZE,

@@ -14,6 +14,7 @@ from ..ha.conftest import (  # noqa: F401
     correct_model,
     polish_home,
 )
+from .otlp_receiver import otlp_receiver  # noqa: F401
 
 
 @pytest.fixture

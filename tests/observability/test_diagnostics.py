@@ -27,7 +27,7 @@ from .helpers import (
     setup_entry,
     taught_model,
 )
-from .otlp_receiver import OTLPReceiver, otlp_receiver  # noqa: F401
+from .otlp_receiver import OTLPReceiver
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
 

@@ -34,7 +34,7 @@ from custom_components.llm_intent.engine.tracing import (
 )
 from custom_components.llm_intent.engine.types import Path, Usage
 
-from .otlp_receiver import OTLPReceiver, otlp_receiver  # noqa: F401
+from .otlp_receiver import OTLPReceiver
 
 REPO = FsPath(__file__).resolve().parents[2]
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -265,28 +265,41 @@ def test_traces_url() -> None:
 
 
 def test_tracing_off_never_loads_the_sdk() -> None:
-    """With no endpoint, importing and setting up the integration loads no OpenTelemetry."""
+    """With no endpoint, neither the tracing SDK nor the exporter is imported.
+
+    (The Redis client imports OpenTelemetry's metrics SDK by itself when it is
+    installed; the integration's own modules add nothing to that.)
+    """
     code = """
 import sys
+
+def otel():
+    return {m for m in sys.modules if m.split(".")[0] == "opentelemetry"}
+
 import custom_components.llm_intent
+baseline = otel()
 import custom_components.llm_intent.diagnostics
 import custom_components.llm_intent.metrics_view
 import custom_components.llm_intent.observability
 from custom_components.llm_intent.engine.tracing import create_tracer
 assert create_tracer(None) is None and create_tracer("") is None
-before = sorted(m for m in sys.modules if m.split(".")[0] == "opentelemetry")
+off = otel()
 tracer = create_tracer("http://127.0.0.1:9")
-after = sorted(m for m in sys.modules if m.split(".")[0] == "opentelemetry")
+on = otel()
 tracer.shutdown()
-print(len(before), len(after))
+tracing = ("opentelemetry.sdk.trace", "opentelemetry.exporter")
+print(len(off - baseline), len([m for m in off if m.startswith(tracing)]))
+print(len([m for m in on if m.startswith(tracing)]))
 """
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    before, after = map(int, result.stdout.split())
-    assert before == 0
-    assert after > 0, "the check must see the SDK once tracing is on"
+    added, tracing_off = map(int, result.stdout.split("\n")[0].split())
+    tracing_on = int(result.stdout.split("\n")[1])
+    assert added == 0, "the integration's modules imported OpenTelemetry"
+    assert tracing_off == 0, "the tracing SDK was imported with tracing off"
+    assert tracing_on > 0, "the check must see the SDK once tracing is on"
 
 
 class _BlockedExporter(SpanExporter):

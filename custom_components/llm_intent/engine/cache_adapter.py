@@ -37,6 +37,10 @@ class PipelineCache:
         self._prompt_version = prompt_version
         self._model = model
         self._provider = provider
+        # The context as it was when the command arrived: acting on a command
+        # updates the context (its target becomes "previous"), and the entry
+        # must be stored under the key the next identical command will look up.
+        self._seen: dict[int, ContextFingerprint] = {}
 
     def _versions(self, home: Home) -> CacheVersions:
         return CacheVersions(
@@ -47,9 +51,11 @@ class PipelineCache:
         )
 
     async def lookup(self, command: Command, home: Home, context: Context) -> Recognition | None:
-        hit = await self.cache.lookup(
-            command.text, command.language, self._versions(home), fingerprint(context)
-        )
+        seen = fingerprint(context)
+        if len(self._seen) > 1000:
+            self._seen.clear()
+        self._seen[id(command)] = seen
+        hit = await self.cache.lookup(command.text, command.language, self._versions(home), seen)
         if hit is None:
             return None
         lang = "pl" if command.language.lower().startswith("pl") else "en"
@@ -86,7 +92,7 @@ class PipelineCache:
             command.text,
             command.language,
             self._versions(home),
-            fingerprint(context),
+            self._seen.pop(id(command), None) or fingerprint(context),
             record,
             sensitive=sensitive,
         )

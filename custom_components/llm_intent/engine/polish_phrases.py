@@ -84,6 +84,7 @@ _ON_PLACES = (
     "patio",
     "ganek",
     "ganku",
+    "schod",
 )
 # Floors one is "w", not "na".
 _IN_FLOORS = ("piwnic", "suteren", "podziem")

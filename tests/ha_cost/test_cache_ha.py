@@ -1,0 +1,189 @@
+"""The recognition cache in a real HA: shared when context-free, per room when not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.llm_intent.const import DOMAIN
+
+from ..fake_provider import OPENAI_KEY, FakeProviderServer, RecordedRequest, Reply
+from ..ha.conftest import HomeCalls
+from ..redis_server import RedisServer
+
+CONTEXT_FREE = "zrob tak zeby w kuchni bylo jasno"
+CONTEXTUAL = "zrob tu jasno"
+
+
+def _user_message(request: RecordedRequest) -> str:
+    for message in request.body.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, str) and "COMMAND:" in content:
+            return content
+    return ""
+
+
+class RoomAwareModel:
+    """Answers like a correct model, taking "here" from the satellite's area."""
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        message = _user_message(request)
+        area = "Kuchnia"
+        if "COMMAND: " + CONTEXTUAL in message:
+            area = message.split("satellite area: ", 1)[1].split(";")[0].split("\n")[0]
+        return Reply(
+            content={
+                "intent": "HassTurnOn",
+                "slots": {"area": area, "domain": "light"},
+                "confidence": 0.95,
+                "clarify_question": None,
+            }
+        )
+
+
+async def _entry(
+    hass: HomeAssistant, server: FakeProviderServer, **options: Any
+) -> MockConfigEntry:
+    server.default_handler = RoomAwareModel()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            "provider": "openai_compatible",
+            "base_url": server.openai_base_url,
+            "api_key": OPENAI_KEY,
+            "model": "gpt-4o-mini",
+        },
+        options={"prefer_local": False, **options},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _say(hass: HomeAssistant, text: str, area_id: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": text, "language": "pl"}
+    if area_id:
+        data["area_id"] = area_id
+    result = await hass.services.async_call(
+        DOMAIN, "recognize", data, blocking=True, return_response=True
+    )
+    assert isinstance(result, dict)
+    return result
+
+
+def _area(hass: HomeAssistant, name: str) -> str:
+    area = ar.async_get(hass).async_get_area_by_name(name)
+    assert area is not None
+    return area.id
+
+
+async def _check_sharing_and_context(hass: HomeAssistant, server: FakeProviderServer) -> None:
+    salon, sypialnia, kuchnia = (_area(hass, n) for n in ("Salon", "Sypialnia", "Kuchnia"))
+    first = await _say(hass, CONTEXT_FREE, salon)
+    second = await _say(hass, CONTEXT_FREE, sypialnia)
+    assert (first["path"], second["path"]) == ("llm", "cache")
+    assert second["slots"]["area"] == "Kuchnia"
+    assert server.count == 1, "a context-free command is one LLM call from any room"
+
+    kitchen = await _say(hass, CONTEXTUAL, kuchnia)
+    bedroom = await _say(hass, CONTEXTUAL, sypialnia)
+    assert (kitchen["path"], bedroom["path"]) == ("llm", "llm")
+    assert kitchen["slots"]["area"] == "Kuchnia"
+    assert bedroom["slots"]["area"] == "Sypialnia", "never the kitchen for the bedroom"
+    assert server.count == 3
+    again = await _say(hass, CONTEXTUAL, kuchnia)
+    assert again["path"] == "cache"
+    assert again["slots"]["area"] == "Kuchnia"
+
+
+async def test_memory_cache_shares_context_free_and_separates_rooms(
+    hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer
+) -> None:
+    entry = await _entry(hass, fake_provider)
+    await _check_sharing_and_context(hass, fake_provider)
+
+    # Renaming an area changes what names mean: old entries no longer apply.
+    ar.async_get(hass).async_update(_area(hass, "Salon"), name="Salon duży")
+    await hass.async_block_till_done()
+    after = await _say(hass, CONTEXT_FREE, None)
+    assert after["path"] == "llm"
+
+    await hass.services.async_call(DOMAIN, "clear_cache", {}, blocking=True)
+    cleared = await _say(hass, CONTEXT_FREE, None)
+    assert cleared["path"] == "llm"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("redis_server", [{}], indirect=True)
+async def test_redis_cache_degrades_to_memory_when_redis_goes_away(
+    hass: HomeAssistant,
+    polish_home: HomeCalls,
+    fake_provider: FakeProviderServer,
+    redis_server: RedisServer,
+) -> None:
+    entry = await _entry(hass, fake_provider, redis_url=redis_server.url)
+    await _check_sharing_and_context(hass, fake_provider)
+    assert entry.runtime_data.cache is not None
+    assert entry.runtime_data.cache.stats().backend == "redis"
+
+    redis_server.stop()
+    during = await _say(hass, "zrob tak zeby w sypialni bylo jasno", None)
+    assert during["path"] == "llm"
+    assert during["success"], "a lost Redis never fails a command"
+    cached = await _say(hass, "zrob tak zeby w sypialni bylo jasno", None)
+    assert cached["path"] == "cache"
+    assert entry.runtime_data.cache.stats().backend == "memory"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unpriced_model_raises_a_repair_and_stays_local(
+    hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer
+) -> None:
+    fake_provider.default_handler = RoomAwareModel()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            "provider": "openai_compatible",
+            "base_url": fake_provider.openai_base_url,
+            "api_key": OPENAI_KEY,
+            "model": "my-finetune-7b",
+        },
+        options={"prefer_local": False},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"unpriced_model_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"model": "my-finetune-7b"}
+    answer = await _say(hass, "włącz światło w kuchni", None)
+    assert answer["path"] in ("local", "fallback")
+    assert fake_provider.count == 0, "an unpriced model is over budget, never free"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_cost_report_action_returns_the_ledger_by_day(
+    hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer
+) -> None:
+    entry = await _entry(hass, fake_provider)
+    await _say(hass, CONTEXT_FREE, None)
+    await _say(hass, CONTEXT_FREE, None)
+    await entry.runtime_data.ledger.flush()
+    report = await hass.services.async_call(
+        DOMAIN, "cost_report", {}, blocking=True, return_response=True
+    )
+    assert isinstance(report, dict)
+    rows = report["rows"]
+    llm_rows = [r for r in rows if r["provider"]]
+    assert [(r["provider"], r["model"], r["requests"]) for r in llm_rows] == [
+        ("openai_compatible", "gpt-4o-mini", 1)
+    ]
+    assert sum(r["requests"] for r in rows) == 2
+    assert sum(r["cache_hits"] for r in rows) == 1
+    assert float(llm_rows[0]["cost_usd"]) > 0
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -51,6 +51,21 @@ async def wait_up(session: aiohttp.ClientSession, url: str, timeout: float = 170
     raise SystemExit("Home Assistant did not start; see config/home-assistant.log")
 
 
+async def wait_for_entities(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], ids: list[str]
+) -> None:
+    """The demo integration loads after the frontend answers; wait for its devices."""
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        async with session.get(f"{url}/api/states", headers=headers) as resp:
+            if resp.status == 200:
+                present = {s["entity_id"] for s in await resp.json()}
+                if all(i in present for i in ids):
+                    return
+        await asyncio.sleep(1)
+    raise SystemExit(f"demo entities did not appear: {ids}")
+
+
 async def token(session: aiohttp.ClientSession, url: str) -> str:
     if TOKEN_FILE.exists():
         return TOKEN_FILE.read_text().strip()
@@ -123,6 +138,7 @@ async def main(url: str) -> None:
                     session, url, tok, {"type": "config/area_registry/create", "name": name}
                 )
                 names[name] = area["area_id"]
+        await wait_for_entities(session, url, headers, list(PLACEMENT))
         for entity_id, (area, name) in PLACEMENT.items():
             await ws_call(
                 session,

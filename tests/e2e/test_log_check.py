@@ -13,6 +13,9 @@ FileNotFoundError: [Errno 2] No such file or directory: 'ffmpeg'
 2026-11-27 04:35:10.927 ERROR (MainThread) [metno] Access to https://aa015h6buqvih86i1.api.met.no/weatherapi/locationforecast/2.0/complete returned error 'ClientConnectorDNSError'
 2026-11-27 04:35:11.290 ERROR (ImportExecutor_0) [homeassistant.components.camera.img_util] Error loading libturbojpeg; Camera snapshot performance will be sub-optimal
 2026-11-27 04:35:12.108 WARNING (MainThread) [homeassistant.components.device_tracker.legacy] legacy device trackers are deprecated
+2026-11-27 04:35:12.500 ERROR (MainThread) [homeassistant.components.radio_browser] Setup of config entry 'Radio Browser' for radio_browser integration cancelled
+Traceback (most recent call last):
+asyncio.exceptions.CancelledError
 2026-11-27 04:35:13.000 DEBUG (MainThread) [custom_components.llm_intent] Command handled
 """
 

@@ -287,12 +287,29 @@ def _hits(catalogue: Catalogue, folded: str, lang: str, spans: list[tuple[int, i
     return found
 
 
-def _fits(hit: _Hit, entities: list[NameMatch], home: Home) -> bool:
-    """A pattern for lights does not fit a sentence that names a speaker."""
+def _fits(
+    hit: _Hit, entities: list[NameMatch], home: Home, catalogue: Catalogue, tokens: list[str], lang: str
+) -> bool:
+    """A pattern for lights does not fit a sentence about a speaker or the blinds."""
     kind = hit.spec.defaults.get("domain")
-    if not isinstance(kind, str) or "name" not in hit.spec.slots or not entities:
+    if not isinstance(kind, str):
         return True
-    return any(home.entity_by_id[m.key].domain == kind for m in entities)
+    if "name" in hit.spec.slots and entities:
+        return any(home.entity_by_id[m.key].domain == kind for m in entities)
+    named = _kinds(catalogue, tokens, lang, hit.covered)
+    return not named or kind in named
+
+
+def _kinds(catalogue: Catalogue, tokens: list[str], lang: str, skip: frozenset[int]) -> set[str]:
+    """Every device kind the words outside ``skip`` name."""
+    found: set[str] = set()
+    for domain, words in catalogue.domains.items():
+        for stem in words.get(lang, ()):
+            size = stem.count(" ") + 1
+            for i in range(len(tokens)):
+                if i not in skip and " ".join(tokens[i : i + size]).startswith(stem):
+                    found.add(domain)
+    return found
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> set[int]:
@@ -352,7 +369,11 @@ def match_local(
     entity_matches = home.index("entity", lang).find_all(text)
     floor_match = home.index("floor", lang).best(text)
     hit = next(
-        (h for h in _hits(catalogue, folded, lang, spans) if _fits(h, entity_matches, home)),
+        (
+            h
+            for h in _hits(catalogue, folded, lang, spans)
+            if _fits(h, entity_matches, home, catalogue, tokens, lang)
+        ),
         None,
     )
     if hit is not None:

@@ -17,6 +17,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    ObjectSelector,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -36,6 +37,7 @@ from .const import (
     CONF_MODEL,
     CONF_MONTHLY_BUDGET,
     CONF_PREFER_LOCAL,
+    CONF_PRICES,
     CONF_PROVIDER,
     CONF_REDIS_URL,
     CONF_REQUEST_TIMEOUT,
@@ -62,6 +64,7 @@ from .const import (
     PROVIDER_OPENAI,
     SECONDARY_NONE,
 )
+from .engine.pricing import parse_overrides
 from .provider_check import CannotConnect, InvalidAuth, async_validate_provider
 
 TITLES = {
@@ -260,6 +263,7 @@ def options_schema(options: Mapping[str, Any]) -> vol.Schema:
             opt(CONF_SECONDARY_MODEL, ""): str,
             opt(CONF_REDIS_URL, ""): str,
             opt(CONF_STORE_TEXT, False): BooleanSelector(),
+            opt(CONF_PRICES, {}): ObjectSelector(),
         }
     )
 
@@ -275,6 +279,10 @@ class LLMIntentOptionsFlow(OptionsFlowWithReload):
                 old := self.config_entry.options.get(CONF_SECONDARY_API_KEY)
             ):
                 merged[CONF_SECONDARY_API_KEY] = old
+            try:
+                parse_overrides(merged.get(CONF_PRICES) or {})
+            except ValueError:
+                errors[CONF_PRICES] = "invalid_prices"
             secondary = merged.get(CONF_SECONDARY_PROVIDER, SECONDARY_NONE)
             if secondary != SECONDARY_NONE:
                 check = {

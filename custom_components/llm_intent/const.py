@@ -40,6 +40,7 @@ CONF_SECONDARY_BASE_URL: Final = "secondary_base_url"
 CONF_SECONDARY_MODEL: Final = "secondary_model"
 CONF_REDIS_URL: Final = "redis_url"
 CONF_STORE_TEXT: Final = "store_command_text"
+CONF_PRICES: Final = "price_overrides"
 
 SECONDARY_NONE: Final = "none"
 

@@ -11,6 +11,7 @@ from .const import (
     CONF_API_KEY,
     CONF_BASE_URL,
     CONF_MODEL,
+    CONF_PRICES,
     CONF_PROVIDER,
     CONF_REQUEST_TIMEOUT,
     CONF_SECONDARY_API_KEY,
@@ -70,7 +71,7 @@ async def async_create_backend(
     await counter.async_prepare(hass.async_add_executor_job)
     return PaidLLM(
         routes,
-        PriceBook(),
+        PriceBook(options.get(CONF_PRICES) or None),
         budget,
         counter,
         clock=clock,

@@ -163,3 +163,21 @@ async def test_options_flow_sets_budgets_and_checks_failover(
     assert entry.options["daily_budget"] == 0.5
     assert entry.options["context_ttl"] == 120
     assert entry.options["secondary_api_key"] == ANTHROPIC_KEY
+
+
+async def test_options_flow_rejects_malformed_prices_and_accepts_a_free_local_model(
+    hass: HomeAssistant,
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data={"provider": "local"}, title="Local only")
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"price_overrides": {"my-model": {"input": "cheap"}}}
+    )
+    assert result["errors"] == {"price_overrides": "invalid_prices"}
+    prices = {"llama3.2": {"input": 0, "cached_input": 0, "output": 0}}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"price_overrides": prices}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["price_overrides"] == prices

@@ -19,6 +19,7 @@ from custom_components.llm_intent.engine.home import Home
 from .dataset import OUT_OF_SCOPE, UNCLEAR
 
 TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
+_DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
 # The kind of device an intent acts on when the catalogue gives no default:
 # "pause in the kitchen" means the kitchen's players, not everything there.
@@ -104,6 +105,15 @@ def _values(slots: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, 
     values.update(
         (k, v) for k, v in slots.items() if k not in TARGET_SLOTS and v not in (None, "")
     )
+    # "pół godziny" is 30 minutes whether or not "hours: 0" comes with it.
+    parts = [values.pop(k, None) for k in _DURATION_PARTS]
+    if any(p is not None for p in parts):
+        try:
+            values["duration_s"] = sum(
+                float(p or 0) * s for p, s in zip(parts, _DURATION_PARTS.values(), strict=True)
+            )
+        except TypeError, ValueError:
+            values["duration_s"] = parts
     return values
 
 

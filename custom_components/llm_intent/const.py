@@ -41,6 +41,13 @@ CONF_SECONDARY_MODEL: Final = "secondary_model"
 CONF_REDIS_URL: Final = "redis_url"
 CONF_STORE_TEXT: Final = "store_command_text"
 CONF_PRICES: Final = "price_overrides"
+CONF_HEDGE: Final = "hedge"
+CONF_FAILURE_THRESHOLD: Final = "failure_threshold"
+CONF_MAX_QUEUE: Final = "max_queue"
+CONF_MAX_CONCURRENCY: Final = "max_concurrency"
+DEFAULT_FAILURE_THRESHOLD: Final = 5
+DEFAULT_MAX_QUEUE: Final = 100
+DEFAULT_MAX_CONCURRENCY: Final = 4
 
 SECONDARY_NONE: Final = "none"
 

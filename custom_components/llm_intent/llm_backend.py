@@ -10,6 +10,10 @@ from homeassistant.core import HomeAssistant
 from .const import (
     CONF_API_KEY,
     CONF_BASE_URL,
+    CONF_FAILURE_THRESHOLD,
+    CONF_HEDGE,
+    CONF_MAX_CONCURRENCY,
+    CONF_MAX_QUEUE,
     CONF_MODEL,
     CONF_PRICES,
     CONF_PROVIDER,
@@ -18,6 +22,9 @@ from .const import (
     CONF_SECONDARY_BASE_URL,
     CONF_SECONDARY_MODEL,
     CONF_SECONDARY_PROVIDER,
+    DEFAULT_FAILURE_THRESHOLD,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_QUEUE,
     DEFAULT_REQUEST_TIMEOUT,
     PROVIDER_LOCAL,
     SECONDARY_NONE,
@@ -63,8 +70,19 @@ async def async_create_backend(
         routes.append(
             Route(
                 provider,
-                CircuitBreaker(config.label, clock=clock),
-                RateLimiter(config.label, clock=clock),
+                CircuitBreaker(
+                    config.label,
+                    failure_threshold=int(
+                        options.get(CONF_FAILURE_THRESHOLD, DEFAULT_FAILURE_THRESHOLD)
+                    ),
+                    clock=clock,
+                ),
+                RateLimiter(
+                    config.label,
+                    max_concurrency=int(options.get(CONF_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY)),
+                    max_queue=int(options.get(CONF_MAX_QUEUE, DEFAULT_MAX_QUEUE)),
+                    clock=clock,
+                ),
             )
         )
     counter = TokenCounter()
@@ -76,4 +94,5 @@ async def async_create_backend(
         counter,
         clock=clock,
         deadline_s=float(options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT)),
+        hedge=bool(options.get(CONF_HEDGE, False)),
     )

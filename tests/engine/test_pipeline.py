@@ -173,10 +173,14 @@ async def test_a_room_that_was_not_offered_is_a_new_command() -> None:
     assert h.executor.actions == []
 
 
-async def test_a_single_candidate_room_is_asked_too_but_never_guessed_wrong() -> None:
+async def test_the_candidate_rooms_are_those_with_that_kind_of_device() -> None:
     h = harness(llm=False)
     out = await h.say("ustaw temperaturę na 21 stopni")
     assert out.speech == "W salonie czy w sypialni?"
+    await h.say("w sypialni")
+    assert h.executor.actions == [
+        ("HassClimateSetTemperature", {"temperature": 21, "domain": "climate", "area": "Sypialnia"})
+    ]
 
 
 async def test_confirmation_expires_after_30_seconds() -> None:
@@ -213,9 +217,9 @@ async def test_the_models_question_is_context_for_the_next_turn_only() -> None:
         reply("LockLock", name="Drzwi tarasowe"),
         reply("unclear", 0.3),
     )
-    assert (await h.say("zamknij je na noc")).speech == "Które drzwi?"
+    assert (await h.say("zabezpiecz dom na noc")).speech == "Które drzwi?"
     await h.say("te od ogrodu")
-    assert 'you asked: "Które drzwi?" about: "zamknij je na noc"' in h.model.requests[1].user
+    assert 'you asked: "Które drzwi?" about: "zabezpiecz dom na noc"' in h.model.requests[1].user
     assert h.executor.actions == [("LockLock", {"name": "Drzwi tarasowe", "domain": "lock"})]
     await h.say("te od ogrodu")
     assert "you asked" not in h.model.requests[2].user

@@ -288,7 +288,12 @@ def _hits(catalogue: Catalogue, folded: str, lang: str, spans: list[tuple[int, i
 
 
 def _fits(
-    hit: _Hit, entities: list[NameMatch], home: Home, catalogue: Catalogue, tokens: list[str], lang: str
+    hit: _Hit,
+    entities: list[NameMatch],
+    home: Home,
+    catalogue: Catalogue,
+    tokens: list[str],
+    lang: str,
 ) -> bool:
     """A pattern for lights does not fit a sentence about a speaker or the blinds."""
     kind = hit.spec.defaults.get("domain")

@@ -76,15 +76,17 @@ def has_tool_result(body: Any) -> bool:
     )
 
 
-def tool_names(body: Any) -> set[str]:
+def tool_names(body: Any) -> dict[str, str]:
+    """Offered tools by plain name ("HassTurnOn") -> the name to call them by
+    (Home Assistant namespaces them: "intent__HassTurnOn")."""
     tools = body.get("tools") if isinstance(body, Mapping) else None
-    names: set[str] = set()
+    names: dict[str, str] = {}
     for tool in tools if isinstance(tools, list) else []:
         if isinstance(tool, Mapping):
             function = tool.get("function")
             name = function.get("name") if isinstance(function, Mapping) else tool.get("name")
             if isinstance(name, str):
-                names.add(name)
+                names[name.rsplit("__", 1)[-1]] = name
     return names
 
 
@@ -99,13 +101,14 @@ _HA_TOOL = {
 }
 
 
-def ha_tool_call(label: Label, offered: set[str]) -> tuple[str, dict[str, Any]] | None:
+def ha_tool_call(label: Label, offered: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
     """The Assist API tool call that does what ``label`` says, if one is offered."""
     tool, extra = _HA_TOOL.get(label.intent, (label.intent, {}))
     if tool not in offered:
         if "GetLiveContext" in offered and label.intent.endswith(("GetState", "GetTemperature")):
-            return "GetLiveContext", {}
+            return offered["GetLiveContext"], {}
         return None
+    tool = offered[tool]
     args: dict[str, Any] = dict(extra)
     for key, value in label.slots.items():
         if value is None:
@@ -126,7 +129,9 @@ class LabelBrain:
         self.asked: list[str] = []
 
     def intent_reply(self, text: str) -> dict[str, Any]:
-        label = self.labels.get(text)
+        return self.reply_for(self.labels.get(text))
+
+    def reply_for(self, label: Label | None) -> dict[str, Any]:
         if label is None:
             return dict(UNSURE)
         if label.intent == UNCLEAR:
@@ -158,3 +163,20 @@ class LabelBrain:
             return Reply(content="Nie wiem, o co chodzi." if label is None else FINAL_TEXT)
         name, args = call
         return Reply(content=json.dumps(args, ensure_ascii=False), tool_name=name)
+
+
+class CurrentLabelBrain(LabelBrain):
+    """Knows the truth of the command being handled right now (``current``).
+
+    For a replay that sends one command at a time: follow-ups ("a teraz
+    wyłącz") and satellite-relative commands mean different things in
+    different contexts, and a correct model reads that context; here the
+    replay simply says what the right reading is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({})
+        self.current: Label | None = None
+
+    def intent_reply(self, text: str) -> dict[str, Any]:
+        return self.reply_for(self.current)

@@ -50,7 +50,7 @@ class Spread:
 
     def text(self, digits: int = 1, unit: str = "") -> str:
         middle = f"{self.median:.{digits}f}{unit}"
-        if len(f"{self.low:.{digits}f}") and self.low == self.high:
+        if self.low == self.high:
             return middle
         return f"{middle} ({self.low:.{digits}f}–{self.high:.{digits}f})"
 

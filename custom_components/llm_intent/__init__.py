@@ -12,6 +12,8 @@ from .bridge import async_start_bridge
 from .const import DOMAIN
 from .engine.errors import CatalogueError
 from .http import IntentView
+from .metrics_view import MetricsView
+from .observability import async_setup_observability
 from .runtime import LLMIntentConfigEntry, async_build_runtime
 from .services import async_register_services
 
@@ -27,6 +29,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_register_services(hass)
     hass.http.register_view(IntentView())
+    hass.http.register_view(MetricsView())
     return True
 
 
@@ -41,6 +44,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
         ) from err
     entry.runtime_data = runtime
     _check_prices(hass, entry)
+    entry.async_on_unload(await async_setup_observability(hass, entry, runtime))
     runtime.homes.async_start()
     entry.async_on_unload(runtime.homes.async_stop)
     entry.async_on_unload(runtime.async_close)

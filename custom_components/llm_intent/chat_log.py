@@ -28,10 +28,13 @@ def command_from_input(
     user_input: conversation.ConversationInput,
     chat_log: conversation.ChatLog | None,
 ) -> Command:
+    # HA gives a new conversation its id in the chat log; the next turn comes back with
+    # that id, so context (follow-ups, questions, confirmations) is kept under it.
+    conversation_id = chat_log.conversation_id if chat_log is not None else None
     return Command(
         text=user_input.text,
         language=user_input.language or hass.config.language,
-        conversation_id=user_input.conversation_id,
+        conversation_id=conversation_id or user_input.conversation_id,
         device_id=user_input.device_id,
         satellite_area_id=satellite_area(hass, user_input.device_id, user_input.satellite_id),
         user_id=user_input.context.user_id if user_input.context else None,

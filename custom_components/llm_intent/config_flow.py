@@ -40,6 +40,7 @@ from .const import (
     CONF_MAX_QUEUE,
     CONF_MODEL,
     CONF_MONTHLY_BUDGET,
+    CONF_OTLP_ENDPOINT,
     CONF_PREFER_LOCAL,
     CONF_PRICES,
     CONF_PROVIDER,
@@ -273,6 +274,7 @@ def options_schema(options: Mapping[str, Any]) -> vol.Schema:
             opt(CONF_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY): _number(1, 64, 1),
             opt(CONF_MAX_QUEUE, DEFAULT_MAX_QUEUE): _number(0, 1000, 1),
             opt(CONF_REDIS_URL, ""): str,
+            opt(CONF_OTLP_ENDPOINT, ""): str,
             opt(CONF_STORE_TEXT, False): BooleanSelector(),
             opt(CONF_PRICES, {}): ObjectSelector(),
         }

@@ -11,10 +11,11 @@ from urllib.parse import urlsplit, urlunsplit
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_OTLP_ENDPOINT
 from .engine.ledger import LedgerEntry, LedgerError
 from .engine.prompt import PROMPT_VERSION
 from .engine.router import Route
-from .observability import CONF_OTLP_ENDPOINT, metrics_of
+from .observability import metrics_of
 from .runtime import LLMIntentConfigEntry, LLMIntentRuntime
 
 LEDGER_ROWS: Final = 20

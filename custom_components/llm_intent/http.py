@@ -10,6 +10,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 import probatio as vol
 
+from .engine.tracing import incoming_command
 from .services import RECOGNIZE_SCHEMA, async_recognize
 
 
@@ -26,7 +27,8 @@ class IntentView(HomeAssistantView):
         except (ValueError, vol.Invalid) as err:
             return self.json_message(f"Invalid request: {err}", HTTPStatus.BAD_REQUEST)
         try:
-            result = await async_recognize(hass, data, request["hass_user"].id)
+            with incoming_command(request.headers.get("traceparent")):
+                result = await async_recognize(hass, data, request["hass_user"].id)
         except ServiceValidationError:
             return self.json_message("LLM Intent is not loaded", HTTPStatus.SERVICE_UNAVAILABLE)
         return self.json(result)

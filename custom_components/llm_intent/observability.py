@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
+import itertools
 import sqlite3
 import time
 from typing import Any, Final
@@ -23,8 +24,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
-from .const import DOMAIN, LOGGER
-from .engine.ledger import AsyncLedger, LedgerError
+from .const import CONF_OTLP_ENDPOINT, DOMAIN, LOGGER
+from .engine.ledger import DEFAULT_RETENTION_DAYS, AsyncLedger, Ledger, LedgerError
 from .engine.llm import PaidLLM
 from .engine.metrics import EntryGauges, LLMMetrics, entry_gauges
 from .engine.pipeline import Outcome
@@ -34,7 +35,7 @@ from .engine.tracing import CommandTracer, create_tracer, current_incoming, take
 from .engine.types import Path
 from .runtime import LLMIntentRuntime
 
-CONF_OTLP_ENDPOINT: Final = "otlp_endpoint"
+_SEED_WINDOW_S: Final = 30 * 86_400
 
 Unsubscribe = Callable[[], Coroutine[Any, Any, None] | None]
 
@@ -52,33 +53,64 @@ DATA_METRICS: HassKey[MetricsHub] = HassKey(f"{DOMAIN}_metrics")
 
 
 def metrics_of(hass: HomeAssistant) -> LLMMetrics | None:
-    """The instance's metrics while at least one entry is loaded."""
+    """The instance's metrics while an entry is loaded and the ledger's history is in."""
     hub = hass.data.get(DATA_METRICS)
-    return None if hub is None else hub.metrics
+    if hub is None or (hub.seeding is not None and not hub.seeding.done()):
+        return None
+    return hub.metrics
 
 
-async def _async_seed(metrics: LLMMetrics, ledger: AsyncLedger) -> None:
+def _seed_windows(cutoff: float) -> list[tuple[float | None, float | None]]:
+    """Half-open time ranges covering the ledger before ``cutoff``, a month each."""
+    start = cutoff - DEFAULT_RETENTION_DAYS * 86_400
+    count = int((cutoff - start) // _SEED_WINDOW_S) + 1
+    edges = [None, *(start + i * _SEED_WINDOW_S for i in range(count)), cutoff]
+    return list(itertools.pairwise(edges))
+
+
+def _count_history(ledger: Ledger, cutoff: float) -> LLMMetrics:
+    """The ledger's rows written before ``cutoff``, as metrics (blocking: for the executor).
+
+    A month at a time, so a year of a busy home's rows never sits in memory at once.
+    """
+    history = LLMMetrics()
+    for since, until in _seed_windows(cutoff):
+        history.seed(ledger.query(since, until))
+    return history
+
+
+async def _async_seed(
+    hass: HomeAssistant, metrics: LLMMetrics, ledger: AsyncLedger, cutoff: float
+) -> None:
     try:
-        rows = await ledger.query()
+        await ledger.flush()
+    except LedgerError:
+        LOGGER.warning("Some ledger rows are not written yet; metrics start without them")
+    try:
+        history = await hass.async_add_executor_job(_count_history, ledger.ledger, cutoff)
     except LedgerError, OSError, sqlite3.Error:
         LOGGER.exception("Could not read the ledger; metrics start from zero")
         return
-    count = metrics.seed(rows)
-    LOGGER.debug("Metrics continue from %d ledger rows", count)
+    metrics.merge(history)
 
 
-async def _async_acquire_hub(hass: HomeAssistant, entry_id: str, ledger: AsyncLedger) -> MetricsHub:
+@callback
+def _acquire_hub(hass: HomeAssistant, entry_id: str, ledger: AsyncLedger) -> MetricsHub:
+    """The instance's metrics; the first caller starts replaying the ledger into them.
+
+    The caller must subscribe to outcomes before yielding to the loop: rows
+    older than this moment are replayed, every later command is counted live.
+    """
     hub = hass.data.get(DATA_METRICS)
     if hub is None:
         hub = MetricsHub(LLMMetrics())
         hass.data[DATA_METRICS] = hub
-        hub.seeding = hass.async_create_background_task(
-            _async_seed(hub.metrics, ledger), f"{DOMAIN} metrics from the ledger"
+        hub.seeding = hass.async_create_task(
+            _async_seed(hass, hub.metrics, ledger, time.time()),
+            f"{DOMAIN} metrics from the ledger",
+            eager_start=False,
         )
     hub.entries.add(entry_id)
-    if hub.seeding is not None:
-        # Commands must not be counted before the ledger's history is in.
-        await asyncio.shield(hub.seeding)
     return hub
 
 
@@ -87,6 +119,8 @@ def _release_hub(hass: HomeAssistant, hub: MetricsHub, entry_id: str) -> None:
     hub.entries.discard(entry_id)
     if not hub.entries and hass.data.get(DATA_METRICS) is hub:
         del hass.data[DATA_METRICS]
+        if hub.seeding is not None:
+            hub.seeding.cancel()
 
 
 def attempts_of(outcome: Outcome, llm: PaidLLM | None) -> Sequence[Attempt]:
@@ -130,6 +164,9 @@ async def _async_create_tracer(
         # The URL may hold credentials: say what is wrong, not what it is.
         LOGGER.warning("Tracing is off: the OTLP endpoint is not an http(s) URL")
         return None
+    except ImportError as err:
+        LOGGER.warning("Tracing is off: OpenTelemetry is not installed (%s)", err.name)
+        return None
 
 
 async def async_setup_observability(
@@ -140,8 +177,9 @@ async def async_setup_observability(
     Pass the result to ``entry.async_on_unload``: when tracing is on it returns
     a coroutine that flushes and stops the export thread.
     """
-    hub = await _async_acquire_hub(hass, entry.entry_id, runtime.ledger)
     tracer = await _async_create_tracer(hass, entry)
+    # From here to the subscription below nothing yields to the loop (see _acquire_hub).
+    hub = _acquire_hub(hass, entry.entry_id, runtime.ledger)
     llm = runtime.llm
     routes = llm.router.routes if llm is not None else ()
     attempt_cost = _attempt_cost(llm)

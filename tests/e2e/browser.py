@@ -15,7 +15,12 @@ import tempfile
 from typing import Any
 
 from selenium import webdriver
-from selenium.common.exceptions import JavascriptException, TimeoutException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    JavascriptException,
+    TimeoutException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -46,7 +51,6 @@ const walk = function* (root) {
     const kids = node.children || [];
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
     if (node.nodeType === 1) yield node;
-    if (node.tagName === 'SLOT') continue;
   }
 };
 const visible = (el) => {
@@ -241,7 +245,8 @@ class Browser:
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         try:
             element.click()
-        except Exception:  # noqa: BLE001 - e.g. ElementClickIntercepted on a ripple layer
+        except ElementClickInterceptedException, ElementNotInteractableException:
+            # A ripple layer over a button, or a slot with no box of its own.
             self.driver.execute_script("arguments[0].click();", element)
 
     def js(self, script: str, *args: Any) -> Any:

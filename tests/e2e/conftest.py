@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import shutil
-import time
 from typing import Any
 
 import pytest
@@ -48,8 +47,6 @@ class Stack:
     home: HomeAssistantProcess
     provider: FakeProvider
     api: HomeAssistantAPI
-    areas: dict[str, str]
-    started: float
     facts: dict[str, str] = field(default_factory=dict)
 
     def model_requests(self) -> list[dict[str, str]]:
@@ -79,7 +76,6 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Stack]:
-    started = time.monotonic()
     workdir = tmp_path_factory.mktemp("e2e")
     # tests/conftest.py pointed TIKTOKEN_CACHE_DIR at seeded encodings; HA inherits it.
     env = dict(os.environ)
@@ -90,14 +86,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator
         home = start_home_assistant(workdir / "config", env)
         api = HomeAssistantAPI(home.url, onboard(home.url))
         wait_until_running(api)
-        areas = place_in_areas(api, PLACEMENT)
-        yield Stack(home, provider, api, areas, started)
+        place_in_areas(api, PLACEMENT)
+        yield Stack(home, provider, api)
     finally:
         if api is not None:
             api.close()
         if home is not None:
             stop(home.process)
-            for log in (home.log_file, home.config_dir / "home-assistant.stdout.log"):
+            for log in (home.log_file, home.stdout_file):
                 if log.exists():
                     shutil.copy(log, artifacts / log.name)
         stop(provider.process)

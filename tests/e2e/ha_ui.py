@@ -59,7 +59,9 @@ def fill_named(browser: Browser, name: str, value: str) -> None:
 def open_assist(browser: Browser, url: str) -> WebElement:
     """Open the Assist dialog from the overview's toolbar; return its chat."""
     browser.open(f"{url}/lovelace/0")
-    button = browser.wait("the Assist button", lambda: browser.by_label("ha-icon-button", "Assist"))
+    button = browser.wait(
+        "the Assist button", lambda: browser.by_label("ha-icon-button", "Assist"), timeout=30
+    )
     browser.click(button[0])
     return browser.wait_for("ha-assist-chat")
 

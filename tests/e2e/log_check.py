@@ -4,11 +4,18 @@ Errors and tracebacks from anything, "Detected blocking call" from anything,
 and deprecation warnings that name this integration. A few errors come from
 demo and onboarding components that cannot work in an offline sandbox; each
 is allowed by logger and message, never by level alone.
+
+Python's own warnings do not go through logging: they are printed on stderr
+as ``path:line: Category: message``; those raised in the integration's code
+are problems too.
 """
 
 from __future__ import annotations
 
 import re
+
+_PYTHON_WARNING = re.compile(r"^(?P<path>\S+\.py):\d+: (?P<category>\w*Warning): ")
+_INTEGRATION_PATH = "custom_components/llm_intent/"
 
 _RECORD_START = re.compile(
     r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+ (?P<level>[A-Z]+) \((?P<thread>[^)]*)\) "
@@ -78,4 +85,13 @@ def problems_in(log_text: str) -> list[str]:
     """Every record that makes the run's log unclean, in order."""
     return [
         record for level, logger, record in _records(log_text) if _is_problem(level, logger, record)
+    ]
+
+
+def python_warnings_in(stderr_text: str) -> list[str]:
+    """Python warnings printed on stderr whose code lives in the integration."""
+    return [
+        line
+        for line in stderr_text.splitlines()
+        if (match := _PYTHON_WARNING.match(line)) and _INTEGRATION_PATH in match["path"]
     ]

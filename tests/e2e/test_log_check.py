@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .log_check import problems_in
+from .log_check import problems_in, python_warnings_in
 
 CLEAN = """\
 2026-11-27 04:35:09.249 WARNING (SyncWorker_0) [homeassistant.loader] We found a custom integration llm_intent which has not been tested by Home Assistant.
@@ -69,3 +69,22 @@ def test_a_traceback_logged_below_error_level_is_caught() -> None:
         "RuntimeError: boom\n"
     )
     assert len(problems_in(log)) == 1
+
+
+STDERR = """\
+2026-11-27 05:11:49.212 WARNING (SyncWorker_0) [homeassistant.loader] We found a custom integration llm_intent which has not been tested by Home Assistant.
+/venv/lib/python3.14/site-packages/backoff/_async.py:11: DeprecationWarning: 'asyncio.iscoroutinefunction' is deprecated
+  if asyncio.iscoroutinefunction(target):
+"""
+
+
+def test_python_warnings_from_libraries_are_not_the_integrations() -> None:
+    assert python_warnings_in(STDERR) == []
+
+
+def test_a_python_warning_raised_in_the_integration_is_caught() -> None:
+    line = (
+        "/config/custom_components/llm_intent/engine/llm.py:42: DeprecationWarning:"
+        " 'asyncio.iscoroutinefunction' is deprecated"
+    )
+    assert python_warnings_in(STDERR + line + "\n") == [line]

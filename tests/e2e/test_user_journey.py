@@ -21,7 +21,7 @@ from .browser import Browser
 from .conftest import Stack
 from .ha_api import wait_until
 from .ha_ui import ask, close_dialog, fill, fill_named, log_in, open_assist, ui_language
-from .log_check import problems_in
+from .log_check import problems_in, python_warnings_in
 from .processes import INTEGRATION, PROVIDER_KEY
 
 KITCHEN = "light.kitchen_lights"
@@ -276,4 +276,5 @@ def test_home_assistant_log_stays_clean(stack: Stack) -> None:
     """Every step above ran; now stop Home Assistant so shutdown is in the log too."""
     stack.stop_home_assistant()
     problems = problems_in(stack.home.log_file.read_text(encoding="utf-8"))
+    problems += python_warnings_in(stack.home.stdout_file.read_text(encoding="utf-8"))
     assert problems == [], "\n\n".join(problems)

@@ -180,13 +180,15 @@ def test_english_keeps_the_names_and_says_in() -> None:
 def test_where_comes_from_the_named_device_when_no_room_was_said() -> None:
     rec = Recognition("X", {"name": "Lampa stojąca"}, 0.9, entity_ids=("light.lampa",))
     assert answer_fields(rec, "pl", HOME).where == "w salonie"
-    assert render(_spec("{where} jest {temperature} °C."), rec, "pl", {"temperature": 21.5}, HOME) == (
-        "W salonie jest 21,5 °C."
-    )
+    assert render(
+        _spec("{where} jest {temperature} °C."), rec, "pl", {"temperature": 21.5}, HOME
+    ) == ("W salonie jest 21,5 °C.")
 
 
 def test_optional_parts_and_choices() -> None:
-    template = "{step:Rozjaśniono|Przyciemniono} światło[ o {step:abs}%][ na {color:red=czerwono|inny}]."
+    template = (
+        "{step:Rozjaśniono|Przyciemniono} światło[ o {step:abs}%][ na {color:red=czerwono|inny}]."
+    )
     assert fill(template, {"step": 20}, "pl") == "Rozjaśniono światło o 20%."
     assert fill(template, {"step": -15, "color": "red"}, "pl") == (
         "Przyciemniono światło o 15% na czerwono."

@@ -93,14 +93,19 @@ intents:
     execute: {intent: HassTurnOn}
     responses: {pl: "Zrobione.", en: "Done."}
 """
-    catalogue = parse_catalogue([(str(BUILTIN), BUILTIN.read_text()), ("/config/intents.yaml", user)])
+    catalogue = parse_catalogue(
+        [(str(BUILTIN), BUILTIN.read_text()), ("/config/intents.yaml", user)]
+    )
     spec = catalogue.intents["HassTurnOn"]
     assert spec.responses["pl"] == "Zrobione."
     assert (spec.source, spec.line) == ("/config/intents.yaml", 3)
 
 
 def test_a_missing_user_file_is_fine(tmp_path: Path) -> None:
-    assert load_catalogue(BUILTIN, tmp_path / "intents.yaml").intents.keys() == CATALOGUE.intents.keys()
+    assert (
+        load_catalogue(BUILTIN, tmp_path / "intents.yaml").intents.keys()
+        == CATALOGUE.intents.keys()
+    )
 
 
 @pytest.mark.parametrize(

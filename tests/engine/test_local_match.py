@@ -74,7 +74,11 @@ def match(text: str, lang: str = "pl", context: Context | None = None) -> Recogn
         ("zamknij drzwi tarasowe", "LockLock", {"name": "Drzwi tarasowe"}),
         ("otwórz drzwi wejściowe", "LockUnlock", {"name": "Drzwi wejściowe"}),
         ("wyłącz alarm", "AlarmDisarm", {}),
-        ("ustaw temperaturę w sypialni na 21 stopni", "HassClimateSetTemperature", {"temperature": 21}),
+        (
+            "ustaw temperaturę w sypialni na 21 stopni",
+            "HassClimateSetTemperature",
+            {"temperature": 21},
+        ),
         ("ustaw 22 stopnie w salonie", "HassClimateSetTemperature", {"area": "Salon"}),
         ("ile stopni jest w sypialni", "HassClimateGetTemperature", {"area": "Sypialnia"}),
         ("ustaw minutnik na 10 minut", "HassStartTimer", {"minutes": 10}),
@@ -94,7 +98,7 @@ def test_understood_with_confidence(text: str, intent: str, slots: dict[str, obj
 
 
 def test_dim_to_a_level_sets_the_level_instead_of_stepping() -> None:
-    """"do trzydziestu procent" is where to end, not how much to change."""
+    """ "do trzydziestu procent" is where to end, not how much to change."""
     rec = match("przyciemnij światło w salonie do trzydziestu procent")
     assert rec is not None
     assert rec.intent == "HassLightSet"
@@ -142,7 +146,11 @@ def test_i_w_kuchni_tez_repeats_the_previous_action_elsewhere() -> None:
     last = Turn("HassTurnOn", {"area": "Salon", "domain": "light"}, "salon", ())
     rec = match("i w kuchni też", context=Context(last=last))
     assert rec is not None
-    assert (rec.intent, rec.slots["area"], rec.slots["domain"]) == ("HassTurnOn", "Kuchnia", "light")
+    assert (rec.intent, rec.slots["area"], rec.slots["domain"]) == (
+        "HassTurnOn",
+        "Kuchnia",
+        "light",
+    )
     assert rec.confidence >= CONFIDENT
     assert match("i w kuchni też") is None
 

@@ -99,7 +99,9 @@ def harness(*replies: IntentReply | str, llm: bool = True, blocked: str | None =
     return Harness(pipeline, executor, model, clock, outcomes)
 
 
-def reply(intent: str, confidence: float = 0.95, question: str | None = None, **slots: Any) -> IntentReply:
+def reply(
+    intent: str, confidence: float = 0.95, question: str | None = None, **slots: Any
+) -> IntentReply:
     return IntentReply(intent, slots, confidence, question)
 
 
@@ -218,10 +220,10 @@ async def test_the_models_question_is_context_for_the_next_turn_only() -> None:
         reply("unclear", 0.3),
     )
     assert (await h.say("zabezpiecz dom na noc")).speech == "Które drzwi?"
-    await h.say("te od ogrodu")
+    await h.say("te tarasowe")
     assert 'you asked: "Które drzwi?" about: "zabezpiecz dom na noc"' in h.model.requests[1].user
     assert h.executor.actions == [("LockLock", {"name": "Drzwi tarasowe", "domain": "lock"})]
-    await h.say("te od ogrodu")
+    await h.say("te tarasowe")
     assert "you asked" not in h.model.requests[2].user
 
 

@@ -9,6 +9,7 @@ passed back to it with the answer.
 from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
 
 from ..fake_provider import FakeProviderServer
@@ -38,6 +39,27 @@ async def test_music_without_a_room_asks_which_room_and_the_answer_completes_it(
     assert answer["speech"] == "Włączono odtwarzacz w kuchni."
 
 
+async def test_through_assist_the_question_keeps_the_conversation_open(
+    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls
+) -> None:
+    asked = await conversation.async_converse(
+        hass, "włącz muzykę", None, None, language="pl", agent_id="conversation.llm_intent"
+    )
+    assert asked.response.speech["plain"]["speech"] == "W salonie czy w kuchni?"
+    assert asked.continue_conversation is True
+
+    done = await conversation.async_converse(
+        hass,
+        "w salonie",
+        asked.conversation_id,
+        None,
+        language="pl",
+        agent_id="conversation.llm_intent",
+    )
+    assert done.response.speech["plain"]["speech"] == "Włączono odtwarzacz w salonie."
+    assert _state(hass, "media_player.telewizor") == "on"
+
+
 async def test_the_model_finds_it_unclear_and_our_question_names_the_rooms(
     hass: HomeAssistant,
     openai_entry: object,
@@ -46,9 +68,7 @@ async def test_the_model_finds_it_unclear_and_our_question_names_the_rooms(
     correct_model: CorrectModel,
 ) -> None:
     """Not sure enough locally, so the model is asked; it says "unclear"."""
-    correct_model.teach_question(
-        "ustaw ogrzewanie na 21 stopni bo jest zimno", "W którym pokoju?"
-    )
+    correct_model.teach_question("ustaw ogrzewanie na 21 stopni bo jest zimno", "W którym pokoju?")
 
     question = await recognize(
         hass, "ustaw ogrzewanie na 21 stopni bo jest zimno", conversation_id="c"
@@ -137,9 +157,7 @@ async def test_the_models_own_question_and_the_answer_go_back_to_it(
         brightness=30,
     )
 
-    question = await recognize(
-        hass, "zrób tu przyjemnie", conversation_id="c", area_id="salon"
-    )
+    question = await recognize(hass, "zrób tu przyjemnie", conversation_id="c", area_id="salon")
     assert question["speech"] == "Mam przygasić światło czy podkręcić ogrzewanie?"
 
     answer = await recognize(hass, "przygaś światło", conversation_id="c", area_id="salon")

@@ -46,7 +46,7 @@ def case(
     **before: tuple[str, Mapping[str, Any]] | str,
 ) -> Case:
     checks_t: tuple[Check, ...] = (
-        (checks,) if checks and isinstance(checks[0], str) else checks  # type: ignore[assignment]
+        (checks,) if checks and isinstance(checks[0], str) else checks  # type: ignore[assignment,unused-ignore]
     )
     return Case(
         text,
@@ -95,6 +95,14 @@ POLISH = [
         ("light.sypialnia", None, "off"),
         "Wyłączono światło w sypialni.",
         light__sypialnia="on",
+    ),
+    case(
+        "zgaś tę lampę przy kanapie",
+        "HassTurnOff",
+        {"name": "Lampa stojąca"},
+        ("light.salon_lampa", None, "off"),
+        "Wyłączono lampę stojącą.",
+        light__salon_lampa="on",
     ),
     case(
         "nie potrzebuję już lampki nocnej",
@@ -591,9 +599,9 @@ async def _run(
     assert outcome["intent"] == item.intent, outcome
     assert outcome["success"] is True, outcome
     for entity_id, attribute, expected in item.checks:
-        state = hass.states.get(entity_id)
-        assert state is not None
-        got = state.state if attribute is None else state.attributes.get(attribute)
+        after = hass.states.get(entity_id)
+        assert after is not None
+        got = after.state if attribute is None else after.attributes.get(attribute)
         if isinstance(expected, tuple):
             got = tuple(got) if got is not None else None
         assert got == expected, (entity_id, attribute, got, outcome["speech"])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.llm_intent.engine.prompt import STATIC_INSTRUCTIONS, build_request
 from custom_components.llm_intent.engine.context import Context
+from custom_components.llm_intent.engine.prompt import STATIC_INSTRUCTIONS, build_request
 from custom_components.llm_intent.engine.tokens import TokenCounter
 
 from ..fake_provider import FakeProviderServer

@@ -14,7 +14,8 @@ import pytest
 
 from .conftest import CorrectModel, HomeCalls, recognize
 
-CONFIRM_PL = "Czy na pewno? Powiedz „tak”, aby potwierdzić."
+AGENT = "conversation.llm_intent"
+CONFIRM_PL = "Powiedz „tak”, aby potwierdzić. Czy na pewno?"
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -93,7 +94,9 @@ async def test_tak_inside_the_window_still_works_at_29_seconds(
     assert _state(hass, "lock.drzwi") == "unlocked"
 
 
-async def test_nie_cancels(hass: HomeAssistant, local_entry: object, polish_home: HomeCalls) -> None:
+async def test_nie_cancels(
+    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls
+) -> None:
     await recognize(hass, "otwórz drzwi wejściowe", conversation_id="c")
 
     cancelled = await recognize(hass, "nie", conversation_id="c")
@@ -115,6 +118,22 @@ async def test_another_conversation_cannot_confirm(
     assert _state(hass, "lock.drzwi") == "locked"
 
 
+async def test_assist_keeps_listening_for_the_answer(
+    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls
+) -> None:
+    """A satellite only listens again when the answer is a question."""
+    asked = await conversation.async_converse(
+        hass, "otwórz drzwi wejściowe", None, None, language="pl", agent_id=AGENT
+    )
+    assert asked.continue_conversation is True
+    done = await conversation.async_converse(
+        hass, "tak", asked.conversation_id, None, language="pl", agent_id=AGENT
+    )
+    assert done.response.speech["plain"]["speech"] == "Otwarto drzwi wejściowe."
+    assert done.continue_conversation is False
+    assert _state(hass, "lock.drzwi") == "unlocked"
+
+
 async def test_english_unlock_needs_yes(
     hass: HomeAssistant,
     openai_entry: object,
@@ -124,7 +143,7 @@ async def test_english_unlock_needs_yes(
     correct_model.teach("unlock the front door please", "LockUnlock", name="Drzwi wejściowe")
 
     asked = await recognize(hass, "unlock the front door please", "en", conversation_id="e")
-    assert asked["speech"] == "Are you sure? Say “yes” to confirm."
+    assert asked["speech"] == "Say “yes” to confirm. Are you sure?"
     assert _state(hass, "lock.drzwi") == "locked"
 
     done = await recognize(hass, "yes", "en", conversation_id="e")
@@ -139,7 +158,9 @@ async def test_a_generic_turn_off_for_a_lock_needs_the_same_confirmation(
     correct_model: CorrectModel,
 ) -> None:
     """HA's HassTurnOff unlocks a lock; answering with it must not skip the "tak"."""
-    correct_model.teach("wpuść kuriera przez drzwi wejściowe", "HassTurnOff", name="Drzwi wejściowe")
+    correct_model.teach(
+        "wpuść kuriera przez drzwi wejściowe", "HassTurnOff", name="Drzwi wejściowe"
+    )
 
     asked = await recognize(hass, "wpuść kuriera przez drzwi wejściowe", conversation_id="c")
 
@@ -179,7 +200,7 @@ async def test_disarm_through_assist_is_refused_in_english(
     hass: HomeAssistant, local_entry: object, polish_home: HomeCalls
 ) -> None:
     result = await conversation.async_converse(
-        hass, "disarm the alarm", None, None, language="en", agent_id="conversation.llm_intent"
+        hass, "disarm the alarm", None, None, language="en", agent_id=AGENT
     )
 
     assert result.response.speech["plain"]["speech"] == (

@@ -395,7 +395,9 @@ def run(procs: Processes) -> list[str]:
     home.onboard()
     entry_id = home.add_agent(base_url)
     # The options flow reloads the entry; the endpoint answers 503 until it is back.
-    wait_until(lambda: home.get(METRICS_PATH).status_code == 200, 60, "the metrics endpoint")
+    wait_until(lambda: home.get(METRICS_PATH).status_code != 503, 60, "the agent to load")
+    if (status := home.get(METRICS_PATH).status_code) != 200:
+        return [f"{METRICS_PATH} answered {status}"]
     log(f"agent {entry_id} configured; metrics at {METRICS_PATH}")
     if answers(home.url + METRICS_PATH, 401) is not True:
         return [f"{METRICS_PATH} did not refuse a request without a token"]

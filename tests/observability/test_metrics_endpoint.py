@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from http import HTTPStatus
+from pathlib import Path
+import time
 
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.llm_intent.const import DOMAIN
 from custom_components.llm_intent.engine.errors import ProviderError
+from custom_components.llm_intent.engine.ledger import LEDGER_FILENAME, Ledger, LedgerEntry
 from custom_components.llm_intent.engine.metrics import LATENCY_BUCKETS, METRIC_NAMES
+from custom_components.llm_intent.observability import _count_history
 
 from ..fake_provider import FakeProviderServer
 from ..ha.conftest import HomeCalls
@@ -191,3 +198,91 @@ async def test_scrape_matches_the_ledger_and_survives_a_reload(
     # With no entry loaded there is nothing to scrape.
     client = await hass_client()
     assert (await client.get(METRICS_URL)).status == HTTPStatus.SERVICE_UNAVAILABLE
+
+
+async def test_history_of_any_age_is_replayed_once(
+    hass: HomeAssistant, polish_home: HomeCalls, hass_client: ClientSessionGenerator
+) -> None:
+    """Rows from before the retention window, from every month since and from now all
+    count, and a row on a window's edge counts once."""
+    now = time.time()
+    ages_days = [900, 400, 399.999, 365, 240, 120, 30, 29.5, 1, 0]
+    edge = now - 400 * 86_400 + 30 * 86_400  # exactly between two monthly windows
+    stamps = [now - age * 86_400 for age in ages_days] + [edge]
+    ledger = Ledger(hass.config.path(LEDGER_FILENAME))
+    await hass.async_add_executor_job(
+        ledger.append_many,
+        [
+            LedgerEntry(
+                ts=ts,
+                path="llm",
+                outcome="success",
+                provider="openai",
+                model="gpt-4o-mini",
+                input_tokens=100,
+                output_tokens=10,
+                cost_usd=Decimal("0.000021"),
+                latency_ms=300,
+                intent="HassTurnOn",
+            )
+            for ts in stamps
+        ],
+    )
+    await hass.async_add_executor_job(ledger.close)
+    entry = MockConfigEntry(domain=DOMAIN, data={"provider": "local"}, title="Local only")
+    await setup_entry(hass, entry)
+
+    _, samples = await _scrape(hass_client)
+    key = labels(provider="openai", model="gpt-4o-mini", path="llm", outcome="success")
+    assert samples["llm_requests_total"] == {key: len(stamps)}
+    assert samples["llm_cost_dollars_total"][
+        labels(provider="openai", model="gpt-4o-mini")
+    ] == pytest.approx(0.000021 * len(stamps))
+    assert samples["llm_request_duration_seconds_count"] == {labels(path="llm"): len(stamps)}
+    # A local-only entry has no providers: no breaker or queue series, but a budget.
+    assert "llm_circuit_breaker_state" not in samples
+    assert labels(entry_id=entry.entry_id, period="day") in samples["llm_budget_spent_dollars"]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _row(ts: float, path: str = "local") -> LedgerEntry:
+    return LedgerEntry(ts=ts, path=path, outcome="success", latency_ms=5)
+
+
+async def test_commands_during_the_replay_count_once(
+    hass: HomeAssistant, polish_home: HomeCalls, hass_client: ClientSessionGenerator
+) -> None:
+    """History is replayed in the background while commands already arrive: each counts once."""
+    now = time.time()
+    ledger = Ledger(hass.config.path(LEDGER_FILENAME))
+    await hass.async_add_executor_job(
+        ledger.append_many, [_row(now - i * 3600) for i in range(1, 200)]
+    )
+    await hass.async_add_executor_job(ledger.close)
+    entry = MockConfigEntry(domain=DOMAIN, data={"provider": "local"}, title="Local only")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    # No waiting for the replay: commands right away.
+    for _ in range(3):
+        assert (await say(hass, LOCAL))["path"] == "local"
+    await hass.async_block_till_done()
+    _, samples = await _scrape(hass_client)
+    rows = await entry.runtime_data.ledger.query()
+    assert len(rows) == 202
+    key = labels(provider="none", model="none", path="local", outcome="success")
+    assert samples["llm_requests_total"][key] == 202
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_replay_stops_at_the_cutoff(tmp_path: Path) -> None:
+    """Rows stamped from the cutoff on are counted live, so the replay leaves them out."""
+    ledger = Ledger(tmp_path / LEDGER_FILENAME)
+    cutoff = 1_800_000_000.0
+    ledger.append_many(
+        [_row(cutoff - 500 * 86_400), _row(cutoff - 1), _row(cutoff), _row(cutoff + 1)]
+    )
+    history = _count_history(ledger, cutoff)
+    ledger.close()
+    samples = parse_exposition(history.render().decode())
+    key = labels(provider="none", model="none", path="local", outcome="success")
+    assert samples["llm_requests_total"] == {key: 2}

@@ -82,7 +82,8 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "budget_local": "Budżet na model językowy się wyczerpał, więc odpowiadam lokalnie. ",
         "failed": "Nie udało się wykonać polecenia.",
         "no_target": "Nie znalazłem takiego urządzenia.",
-        "confirm": "Czy na pewno? Powiedz „tak”, aby potwierdzić.",
+        # Ends with "?" so Assist keeps listening for the answer.
+        "confirm": "Powiedz „tak”, aby potwierdzić. Czy na pewno?",
         "confirm_expired": "Minęło zbyt dużo czasu na potwierdzenie, więc nic nie zrobiłem.",
         "cancelled": "Anulowano.",
         "empty": "Nie usłyszałem polecenia.",
@@ -104,7 +105,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "budget_local": "The language model budget is used up, so I answered locally. ",
         "failed": "Sorry, that didn't work.",
         "no_target": "I couldn't find that device.",
-        "confirm": "Are you sure? Say “yes” to confirm.",
+        "confirm": "Say “yes” to confirm. Are you sure?",
         "confirm_expired": "The time to confirm ran out, so I did nothing.",
         "cancelled": "Cancelled.",
         "empty": "I didn't hear a command.",

@@ -15,6 +15,7 @@ from .bridge import Process
 from .bridge_messages import BridgeResult, Transcript
 from .home import Home
 from .pipeline import Command, Outcome, Pipeline
+from .tracing import incoming_command
 
 
 def pipeline_process(
@@ -38,7 +39,9 @@ def pipeline_process(
             execute=transcript.execute,
             now=said or current,
         )
-        return result_of(await pipeline.handle(command))
+        # The voice pipeline's trace continues through recognition and action.
+        with incoming_command(transcript.traceparent):
+            return result_of(await pipeline.handle(command))
 
     return process
 

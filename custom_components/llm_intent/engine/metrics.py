@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -199,6 +199,11 @@ class _Histogram:
         self.count += 1
         self.total += value
 
+    def merge(self, other: _Histogram) -> None:
+        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
+        self.count += other.count
+        self.total += other.total
+
     def cumulative(self) -> list[tuple[str, float]]:
         out: list[tuple[str, float]] = []
         running = 0
@@ -217,6 +222,13 @@ class LLMMetrics(Collector):
     """The metric state of one Home Assistant instance and its scrape registry."""
 
     def __init__(self) -> None:
+        self._gauge_sources: dict[str, Callable[[], EntryGauges]] = {}
+        self.reset()
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
+
+    def reset(self) -> None:
+        """Forget every count (gauge sources stay)."""
         self._requests: Counter[tuple[str, str, str, str]] = Counter()
         self._tokens: Counter[tuple[str, str, str]] = Counter()
         self._cost: dict[tuple[str, str], Decimal] = {}
@@ -226,9 +238,6 @@ class LLMMetrics(Collector):
         self.cache_hits = 0
         self.cache_misses = 0
         self.not_understood = 0
-        self._gauge_sources: dict[str, Callable[[], EntryGauges]] = {}
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self)
 
     # feeding
 
@@ -239,6 +248,20 @@ class LLMMetrics(Collector):
             self.add(Observation.from_ledger(entry))
             seeded += 1
         return seeded
+
+    def merge(self, other: LLMMetrics) -> None:
+        """Add ``other``'s counts to these (history counted off the event loop)."""
+        self._requests.update(other._requests)
+        self._tokens.update(other._tokens)
+        for key, dollars in other._cost.items():
+            self._cost[key] = self._cost.get(key, Decimal(0)) + dollars
+        for path, histogram in other._latency.items():
+            self._latency.setdefault(path, _Histogram()).merge(histogram)
+        self._intents.update(other._intents)
+        self._attempts.update(other._attempts)
+        self.cache_hits += other.cache_hits
+        self.cache_misses += other.cache_misses
+        self.not_understood += other.not_understood
 
     def observe(self, outcome: Outcome, attempts: Sequence[Attempt] = ()) -> None:
         """Count one command as it is recorded, with the provider attempts it made."""
@@ -414,17 +437,3 @@ class LLMMetrics(Collector):
                 spent.add_metric((entry_id, period), float(used))
             projected.add_metric((entry_id, "month"), float(state.projected_month))
         yield from (breaker, queue, limit, spent, projected)
-
-    # for tests and diagnostics
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "requests": dict(self._requests),
-            "tokens": dict(self._tokens),
-            "cost": dict(self._cost),
-            "intents": dict(self._intents),
-            "attempts": dict(self._attempts),
-            "cache_hits": self.cache_hits,
-            "cache_misses": self.cache_misses,
-            "not_understood": self.not_understood,
-        }

@@ -22,6 +22,9 @@ A W3C ``traceparent`` that came with the command (``incoming_command`` or the
 the caller's sampling decision is honoured. Spans never carry the command text
 or any credential.
 
+This module imports nothing of the engine at load time, so the pipeline can
+use ``begin_command``/``stage`` without an import cycle.
+
 OpenTelemetry is imported only when a tracer is created: with tracing off (no
 endpoint) the SDK is never loaded. Export runs in the SDK's batch thread with
 a bounded queue, so a collector that is down costs dropped spans, never a
@@ -35,22 +38,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-import logging
 import re
 import time
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
-
-from .accounting import outcome_label
-from .pipeline import Outcome
-from .router import Attempt
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span
 
-_LOGGER = logging.getLogger(__name__)
+    from .pipeline import Outcome
+    from .router import Attempt
 
 SERVICE_NAME: Final = "llm_intent"
 TRACES_PATH: Final = "/v1/traces"
@@ -59,10 +58,9 @@ DEFAULT_EXPORT_TIMEOUT_S: Final = 3.0
 DEFAULT_MAX_QUEUE: Final = 2048
 _BATCH_DELAY_MS: Final = 1000
 _TRACEPARENT: Final = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
-_NS_PER_MS: Final = 1_000_000
 _NS_PER_S: Final = 1_000_000_000
 
-AttemptCost = Callable[[Attempt], Decimal | None]
+type AttemptCost = Callable[[Attempt], Decimal | None]
 
 
 def valid_traceparent(value: str | None) -> str | None:
@@ -215,6 +213,8 @@ def _lay_out(blocks: list[_Block], start_ns: int, end_ns: int) -> None:
 
 
 def _command_attributes(outcome: Outcome) -> dict[str, Any]:
+    from .accounting import outcome_label
+
     attrs: dict[str, Any] = {
         "llm_intent.path": str(outcome.path),
         "llm_intent.outcome": outcome_label(outcome),

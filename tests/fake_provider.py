@@ -1061,4 +1061,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the importable module, not this __main__ copy, so a plugged-in handler's
+    # Reply/ErrorReply objects are the classes the server checks against.
+    from tests.fake_provider import main as _main
+
+    _main()

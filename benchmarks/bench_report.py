@@ -58,11 +58,18 @@ _COST_ROWS: tuple[tuple[str, str, int], ...] = (
 
 def cost_table(ours: Runs, core: Runs, title: str) -> str:
     rows = [
-        [name, cell(ours, path, digits), cell(core, path, digits), ratio(median(core, path), median(ours, path))]
+        [
+            name,
+            cell(ours, path, digits),
+            cell(core, path, digits),
+            ratio(median(core, path), median(ours, path)),
+        ]
         for name, path, digits in _COST_ROWS
     ]
     paths = ours[0]["summary"]["paths"] if ours else {}
-    rows.append(["LLM Intent paths", ", ".join(f"{k} {v}" for k, v in sorted(paths.items())), "", ""])
+    rows.append(
+        ["LLM Intent paths", ", ".join(f"{k} {v}" for k, v in sorted(paths.items())), "", ""]
+    )
     return title + "\n" + text_table(["", LLM_INTENT, CORE, "core ÷ ours"], rows)
 
 
@@ -71,35 +78,46 @@ def cost_table(ours: Runs, core: Runs, title: str) -> str:
 _PATH_ORDER = ("local", "cache", "llm", "fallback", "none", "capped", "error")
 
 
-def latency_table(by_system: Mapping[str, Runs], title: str) -> str:
+def latency_table(by_system: Mapping[str, Runs], title: str, *, own: bool) -> str:
+    """End to end from the concurrent pass; with ``own``, the agent's own time per path
+    from the one-at-a-time pass (``solo``) beside it."""
     rows = []
     for system, runs in by_system.items():
+        names = {p for r in runs for p in r["e2e_ms"] if p != "all"}
+        if own:
+            names |= {p for r in runs for p in (r.get("solo") or {}).get("e2e_ms", {})}
         paths = sorted(
-            {p for r in runs for p in r["e2e_ms"] if p != "all"},
-            key=lambda p: _PATH_ORDER.index(p) if p in _PATH_ORDER else 99,
+            names - {"all"}, key=lambda p: _PATH_ORDER.index(p) if p in _PATH_ORDER else 99
         )
         for path in [*paths, "all"]:
             n = median(runs, f"paths.{path}") if path != "all" else median(runs, "e2e_ms.all.n")
-            rows.append(
-                [
-                    system,
-                    path,
-                    "–" if n is None else f"{n:.0f}",
-                    cell(runs, f"e2e_ms.{path}.p50", 0),
-                    cell(runs, f"e2e_ms.{path}.p95", 0),
-                    cell(runs, f"e2e_ms.{path}.p99", 0),
-                    cell(runs, f"overhead_ms.{path}.p50", 1),
-                    cell(runs, f"overhead_ms.{path}.p99", 1),
+            row = [
+                system,
+                path,
+                "–" if n is None else f"{n:.0f}",
+                cell(runs, f"e2e_ms.{path}.p50", 0),
+                cell(runs, f"e2e_ms.{path}.p95", 0),
+                cell(runs, f"e2e_ms.{path}.p99", 0),
+            ]
+            if own:
+                solo_n = median(runs, f"solo.paths.{path}")
+                row += [
+                    "–" if solo_n is None or path == "all" else f"{solo_n:.0f}",
+                    cell(runs, f"solo.overhead_ms.{path}.p50", 1) if path != "all" else "",
+                    cell(runs, f"solo.overhead_ms.{path}.p95", 1) if path != "all" else "",
+                    cell(runs, f"solo.overhead_ms.{path}.p99", 1) if path != "all" else "",
                 ]
-            )
-    header = ["agent", "path", "n", "e2e p50 ms", "e2e p95 ms", "e2e p99 ms", "own p50 ms", "own p99 ms"]
+            rows.append(row)
+    header = ["agent", "path", "n", "e2e p50 ms", "e2e p95 ms", "e2e p99 ms"]
+    if own:
+        header += ["solo n", "own p50 ms", "own p95 ms", "own p99 ms"]
     extra = []
     for system, runs in by_system.items():
         extra.append(
             f"{system}: wall {cell(runs, 'wall_s', 1, ' s')}, answered {cell(runs, 'answered', 0)},"
             f" acted {cell(runs, 'acted', 0)}, unanswered at the cap {cell(runs, 'capped', 0)},"
             f" round trips per LLM command {cell(runs, 'round_trips_per_llm_command', 2)},"
-            f" provider time p50 {cell(runs, 'provider_ms.p50', 0, ' ms')},"
+            f" provider time per LLM command p50 {cell(runs, 'provider_ms.p50', 0, ' ms')},"
             f" peak RSS {cell(runs, 'peak_rss_mib', 0, ' MiB')}"
         )
     return "\n".join([title, text_table(header, rows), *extra])
@@ -140,7 +158,8 @@ def burst_table(by_system: Mapping[str, Runs], title: str) -> str:
         f"{system} paths: "
         + ", ".join(f"{k} {v}" for k, v in sorted(runs[0].get("paths", {}).items()))
         + (
-            "; LLM errors: " + ", ".join(f"{k} {v}" for k, v in sorted(runs[0]["llm_errors"].items()))
+            "; LLM errors: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(runs[0]["llm_errors"].items()))
             if runs[0].get("llm_errors")
             else ""
         )

@@ -66,7 +66,7 @@ def run_ha_jobs(jobs: Sequence[Job], work_dir: Path, log_name: str) -> list[dict
         spec_path.write_text(json.dumps(spec, indent=1))
         log_path = work_dir / f"{log_name}.log"
         with log_path.open("w") as log:
-            completed = subprocess.run(
+            completed = subprocess.run(  # noqa: S603 - this interpreter, our own module
                 [
                     sys.executable,
                     "-m",
@@ -88,7 +88,9 @@ def run_ha_jobs(jobs: Sequence[Job], work_dir: Path, log_name: str) -> list[dict
         path = work_dir / f"{job.name}.json"
         if not path.exists():
             tail = log_path.read_text()[-4000:]
-            raise RuntimeError(f"job {job.name} left no result (pytest rc {completed.returncode}):\n{tail}")
+            raise RuntimeError(
+                f"job {job.name} left no result (pytest rc {completed.returncode}):\n{tail}"
+            )
         results.append(json.loads(path.read_text()))
     if completed.returncode != 0:
         print(f"warning: the worker exited {completed.returncode}; see {log_path}", file=sys.stderr)
@@ -100,6 +102,6 @@ def run_cache_replay(stream: Path, out: Path, ttls: Sequence[float] = ()) -> dic
     command += ["--out", str(out)]
     for ttl in ttls:
         command += ["--ttl", str(ttl)]
-    subprocess.run(command, cwd=ROOT, env=_env(), check=True)
+    subprocess.run(command, cwd=ROOT, env=_env(), check=True)  # noqa: S603 - as above
     result: dict[str, Any] = json.loads(out.read_text())
     return result

@@ -43,9 +43,7 @@ def _text_of(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(
-            str(part.get("text", "")) for part in content if isinstance(part, Mapping)
-        )
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, Mapping))
     return ""
 
 
@@ -138,7 +136,12 @@ class LabelBrain:
             question = "Które urządzenie masz na myśli?"
             return {"intent": UNCLEAR, "slots": {}, "confidence": 0.3, "clarify_question": question}
         if label.intent == OUT_OF_SCOPE:
-            return {"intent": OUT_OF_SCOPE, "slots": {}, "confidence": 0.9, "clarify_question": None}
+            return {
+                "intent": OUT_OF_SCOPE,
+                "slots": {},
+                "confidence": 0.9,
+                "clarify_question": None,
+            }
         return {
             "intent": label.intent,
             "slots": dict(label.slots),

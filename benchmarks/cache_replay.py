@@ -124,7 +124,7 @@ async def replay(
             right += outcome.intent == event.label.intent or (outcome.asked and not outcome.intent)
         handled_s = time.monotonic() - began
     counter = RequestCounter()
-    calls = [r for r in await InlineLink(provider).log(bodies=True)]
+    calls = await InlineLink(provider).log(bodies=True)
     input_tokens = [counter.request(r["body"]).billed for r in calls]
     output_tokens = [counter.text(r["reply"]) for r in calls]
     n = len(events)

@@ -122,7 +122,7 @@ def generate(seed: int = SEED, days: int = DAYS) -> list[StreamEvent]:
     rng = random.Random(seed)
     vocabulary = _vocabulary(rng)
     weights = [1.0 / rank for rank in range(1, len(vocabulary) + 1)]
-    devices = [s for s in SATELLITES]
+    devices = list(SATELLITES)
     events: list[StreamEvent] = []
     for day in range(days):
         day_start = day * 86_400.0
@@ -159,11 +159,7 @@ def save(events: list[StreamEvent], path: Path = STREAM) -> None:
     lines = ",\n".join("  " + json.dumps(e.as_json(), ensure_ascii=False) for e in events)
     header = {"seed": SEED, "days": DAYS, "generator": "benchmarks/cache_stream.py"}
     path.write_text(
-        "{\n"
-        + f'"about": {json.dumps(header)},\n'
-        + '"events": [\n'
-        + lines
-        + "\n]}\n",
+        "{\n" + f'"about": {json.dumps(header)},\n' + '"events": [\n' + lines + "\n]}\n",
         encoding="utf-8",
     )
 

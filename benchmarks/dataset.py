@@ -14,6 +14,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+
+class FormatError(ValueError):
+    """A dataset or fixtures file that does not follow its format."""
+
+
 UNCLEAR = "unclear"
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -36,29 +41,27 @@ class Record:
 
 
 def parse_record(raw: Any, where: str = "") -> Record:
-    """Raises ValueError naming ``where`` and the problem."""
+    """Raises FormatError naming ``where`` and the problem."""
     if not isinstance(raw, dict):
-        raise ValueError(f"{where}: a record must be a JSON object")
+        raise FormatError(f"{where}: a record must be a JSON object")
     missing = [k for k in ("id", "lang", "text", "intent") if not isinstance(raw.get(k), str)]
     if missing:
-        raise ValueError(f"{where}: missing or non-string {missing}")
+        raise FormatError(f"{where}: missing or non-string {missing}")
     slots = raw.get("slots", {})
     if not isinstance(slots, dict):
-        raise ValueError(f"{where}: slots must be an object")
+        raise FormatError(f"{where}: slots must be an object")
     context = raw.get("context") or {}
     if not isinstance(context, dict):
-        raise ValueError(f"{where}: context must be an object")
+        raise FormatError(f"{where}: context must be an object")
     previous = None
     if (prev := context.get("previous")) is not None:
         if not isinstance(prev, dict) or not isinstance(prev.get("intent"), str):
-            raise ValueError(f"{where}: context.previous needs an intent")
+            raise FormatError(f"{where}: context.previous needs an intent")
         previous = PreviousTurn(prev["intent"], dict(prev.get("slots") or {}))
     area = context.get("area")
     if area is not None and not isinstance(area, str):
-        raise ValueError(f"{where}: context.area must be a string")
-    return Record(
-        raw["id"], raw["lang"], raw["text"], raw["intent"], dict(slots), area, previous
-    )
+        raise FormatError(f"{where}: context.area must be a string")
+    return Record(raw["id"], raw["lang"], raw["text"], raw["intent"], dict(slots), area, previous)
 
 
 def load_dataset(path: str | Path) -> list[Record]:
@@ -69,7 +72,7 @@ def load_dataset(path: str | Path) -> list[Record]:
             continue
         record = parse_record(json.loads(line), f"{path}:{number}")
         if record.id in seen:
-            raise ValueError(f"{path}:{number}: duplicate id {record.id!r}")
+            raise FormatError(f"{path}:{number}: duplicate id {record.id!r}")
         seen.add(record.id)
         records.append(record)
     return records

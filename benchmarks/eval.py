@@ -69,10 +69,12 @@ def provider_config(
     if name == "ollama":
         url = base_url or env.get("OLLAMA_BASE_URL") or OLLAMA_URL
         return ProviderConfig("openai_compatible", model, None, url, name="ollama")
-    url = base_url or env.get("OPENAI_BASE_URL")
-    if not url:
+    compatible_url = base_url or env.get("OPENAI_BASE_URL")
+    if not compatible_url:
         raise UsageError("--provider openai_compatible needs OPENAI_BASE_URL or --base-url")
-    return ProviderConfig("openai_compatible", model, env.get("OPENAI_API_KEY") or None, url)
+    return ProviderConfig(
+        "openai_compatible", model, env.get("OPENAI_API_KEY") or None, compatible_url
+    )
 
 
 def price_overrides(model: str) -> dict[str, dict[str, object]]:
@@ -80,6 +82,10 @@ def price_overrides(model: str) -> dict[str, dict[str, object]]:
     if PriceBook().lookup(model) is not None:
         return {}
     return {model: {"input": 0, "output": 0}}
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    return _parser().parse_args(argv)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,7 +141,7 @@ async def evaluate(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         summary = asyncio.run(evaluate(args, os.environ if env is None else env))
     except UsageError as err:

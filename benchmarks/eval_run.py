@@ -107,9 +107,7 @@ def predicted_intent(outcome: Outcome) -> str | None:
     return None
 
 
-def _previous_turn(
-    record: Record, home: Home, catalogue: Catalogue, lang: str
-) -> Turn | None:
+def _previous_turn(record: Record, home: Home, catalogue: Catalogue, lang: str) -> Turn | None:
     prev = record.previous
     if prev is None:
         return None

@@ -23,6 +23,8 @@ from typing import Any
 from custom_components.llm_intent.engine.home import Area, Entity, Floor, Home
 from custom_components.llm_intent.engine.normalize import fold
 
+from .dataset import FormatError
+
 
 def slug(name: str) -> str:
     return "_".join(fold(name).split())
@@ -105,14 +107,14 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{what} must be a list of strings")
+        raise FormatError(f"{what} must be a list of strings")
     return tuple(value)
 
 
 def parse_fixture_home(data: Any) -> FixtureHome:
-    """Raises ValueError naming the first malformed part."""
+    """Raises FormatError naming the first malformed part."""
     if not isinstance(data, dict):
-        raise ValueError("fixtures must be a JSON object")
+        raise FormatError("fixtures must be a JSON object")
     floors = tuple(
         FixtureFloor(str(f["name"]), _strings(f.get("aliases"), f"floor {f['name']} aliases"))
         for f in data.get("floors", [])
@@ -122,7 +124,7 @@ def parse_fixture_home(data: Any) -> FixtureHome:
     for raw in data.get("areas", []):
         floor = raw.get("floor")
         if floor is not None and floor not in floor_names:
-            raise ValueError(f"area {raw['name']!r} is on unknown floor {floor!r}")
+            raise FormatError(f"area {raw['name']!r} is on unknown floor {floor!r}")
         areas.append(
             FixtureArea(str(raw["name"]), _strings(raw.get("aliases"), "area aliases"), floor)
         )
@@ -131,13 +133,13 @@ def parse_fixture_home(data: Any) -> FixtureHome:
     for raw in data.get("entities", []):
         entity_id = str(raw["entity_id"])
         if "." not in entity_id:
-            raise ValueError(f"entity id {entity_id!r} has no domain")
+            raise FormatError(f"entity id {entity_id!r} has no domain")
         area = raw.get("area")
         if area is not None and area not in area_names:
-            raise ValueError(f"entity {entity_id} is in unknown area {area!r}")
+            raise FormatError(f"entity {entity_id} is in unknown area {area!r}")
         attributes = raw.get("attributes") or {}
         if not isinstance(attributes, dict):
-            raise ValueError(f"entity {entity_id} attributes must be an object")
+            raise FormatError(f"entity {entity_id} attributes must be an object")
         entities.append(
             FixtureEntity(
                 entity_id,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 import time
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -56,6 +56,8 @@ PRICED_MODELS = ("gpt-4o-mini", "claude-haiku-4-5")
 
 # The provider's latency: log-normal, median 600 ms, p99 2 s.
 LATENCY = Plan(median_s=0.6, p99_s=2.0)
+# Command numbers of the one-at-a-time pass, apart from the timed pass's.
+SOLO = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class Job:
     concurrency: int = 50
     cap_s: float = 30.0
     fixtures: str = "tests/data/eval_home.json"
+    # Multiplies the provider's latency draws (tests use 0: answers at once).
+    provider_scale: float = 1.0
 
     @property
     def name(self) -> str:
@@ -97,8 +101,13 @@ async def start_agent(
         observe_outcomes(entry, agent.outcomes)
     # First use loads HA's sentence files, tiktoken and the SDK: not what is measured.
     # Untagged, so the provider's draws and the counts below never see them.
-    for text in ("włącz światło w kuchni", "zgaś światło w kuchni", "a może coś innego"):
-        command = BenchCommand(text, "pl", LOCAL[0].label, "warmup")
+    for text, language in (
+        ("włącz światło w kuchni", "pl"),
+        ("a może coś innego", "pl"),
+        ("turn off the kitchen light", "en"),
+        ("something else maybe", "en"),
+    ):
+        command = BenchCommand(text, language, LOCAL[0].label, "warmup")
         await converse_one(hass, agent_id, -1, command, cap_s=60)
     return agent
 
@@ -112,6 +121,17 @@ def _path(job: Job, agent: Agent, run: CommandRun, requests: int) -> str:
         outcome = agent.outcomes.get(run.index)
         return str(outcome.path) if outcome is not None else "none"
     return "llm" if requests else "none"
+
+
+def _acted(job: Job, agent: Agent, run: CommandRun, served: Sequence[dict[str, Any]]) -> bool:
+    """Did the agent act on the command (not just answer it)?"""
+    if not run.answered:
+        return False
+    if job.system == LLM_INTENT:
+        outcome = agent.outcomes.get(run.index)
+        return outcome is not None and outcome.executed and outcome.success
+    # openai_conversation acts by calling a tool; its answer alone is not an action.
+    return any(r["tool"] and r["kind"] == "ok" for r in served)
 
 
 # --- cost --------------------------------------------------------------------------
@@ -143,7 +163,7 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
                 "raw_body_tokens": sum(t.raw for t in tokens),
                 "output_tokens": sum(counter.text(r["reply"]) for r in served),
                 "per_request_input": [t.billed for t in tokens],
-                "response_type": run.response_type,
+                "acted": _acted(job, agent, run, served),
             }
         )
     n = len(rows)
@@ -152,7 +172,7 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
     def mean(key: str, among: Sequence[dict[str, Any]] = rows) -> float:
         return sum(r[key] for r in among) / len(among) if among else 0.0
 
-    requests = [t for r in rows for t in r["per_request_input"]]
+    requests = [t for r in rows for t in cast(list[int], r["per_request_input"])]
     summary: dict[str, Any] = {
         "commands": n,
         "workload": describe(commands),
@@ -165,7 +185,7 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
         "round_trips_per_command": mean("round_trips"),
         "round_trips_per_llm_command": mean("round_trips", llm_rows),
         "input_tokens_per_request": sum(requests) / len(requests) if requests else 0.0,
-        "acted": sum(r["response_type"] == "action_done" for r in rows),
+        "acted": sum(r["acted"] for r in rows),
     }
     prices = PriceBook()
     for model in PRICED_MODELS:
@@ -182,34 +202,28 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
 # --- latency -----------------------------------------------------------------------
 
 
-def latency_plan(variant: str, seed: int) -> Plan:
+def latency_plan(variant: str, seed: int, scale: float = 1.0) -> Plan:
+    median, p99 = LATENCY.median_s * scale, LATENCY.p99_s * scale
     if variant == "failures":
-        return Plan(seed, LATENCY.median_s, LATENCY.p99_s, failure_rate=0.10, hang_rate=0.02)
-    return Plan(seed, LATENCY.median_s, LATENCY.p99_s)
+        return Plan(seed, median, p99, failure_rate=0.10, hang_rate=0.02)
+    return Plan(seed, median, p99)
 
 
 def latency_commands(n: int, seed: int) -> list[BenchCommand]:
     return command_mix(n, seed, local_share=0.3, repeat_share=0.2, min_repeat_gap=100)
 
 
-async def run_latency(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[str, Any]:
-    """End-to-end time per path and the agent's own share of it (end to end minus the
-    provider's time for that command's requests, measured at the provider)."""
-    agent = await start_agent(hass, link, job, prefer_local=True)
-    if job.system == LLM_INTENT:
-        widen_provider_concurrency(agent.entry, job.concurrency + 14)
-    commands = latency_commands(job.commands, job.seed)
-    await link.configure(latency_plan(job.variant, job.seed))
-    began = time.monotonic()
-    runs = await converse_all(
-        hass, agent.agent_id, commands, concurrency=job.concurrency, cap_s=job.cap_s
-    )
-    wall = time.monotonic() - began
-    grouped = requests_by_command(await link.log())
+def _timings(
+    job: Job, agent: Agent, runs: Sequence[CommandRun], log: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """Per path: end to end, and the agent's own time (end to end minus the time the
+    provider spent on that command's requests, measured at the provider)."""
+    grouped = requests_by_command(log)
     e2e: dict[str, list[float]] = {}
-    overhead: dict[str, list[float]] = {}
+    own: dict[str, list[float]] = {}
     provider: list[float] = []
     round_trips: list[int] = []
+    rows = []
     for run in runs:
         served = grouped.get(run.index, [])
         run.path = _path(job, agent, run, len(served))
@@ -217,25 +231,72 @@ async def run_latency(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict
         e2e.setdefault("all", []).append(run.e2e_ms)
         if served:
             round_trips.append(len(served))
-        if run.capped or run.error or any(r["kind"] != "ok" for r in served):
-            continue
         spent = union_seconds([(r["started"], r["ended"]) for r in served]) * 1000
-        if served:
-            provider.append(spent)
-        overhead.setdefault(run.path, []).append(run.e2e_ms - spent)
+        clean = not (run.capped or run.error or any(r["kind"] != "ok" for r in served))
+        if clean:
+            if served:
+                provider.append(spent)
+            own.setdefault(run.path, []).append(run.e2e_ms - spent)
+        rows.append(
+            {
+                "index": run.index,
+                "text": run.text,
+                "path": run.path,
+                "e2e_ms": round(run.e2e_ms, 2),
+                "provider_ms": round(spent, 2),
+                "requests": [r["kind"] for r in served],
+            }
+        )
     return {
-        "job": asdict(job),
-        "workload": describe(commands),
-        "wall_s": wall,
         "paths": {k: len(v) for k, v in e2e.items() if k != "all"},
         "e2e_ms": {k: percentiles(v) for k, v in e2e.items()},
-        "overhead_ms": {k: percentiles(v) for k, v in overhead.items()},
+        "overhead_ms": {k: percentiles(v) for k, v in own.items()},
         "provider_ms": percentiles(provider),
         "round_trips_per_llm_command": sum(round_trips) / len(round_trips) if round_trips else 0,
         "capped": sum(r.capped for r in runs),
         "errors": sum(r.error is not None for r in runs),
         "answered": sum(r.answered for r in runs),
-        "acted": sum(r.response_type == "action_done" for r in runs),
+        "acted": sum(_acted(job, agent, r, grouped.get(r.index, [])) for r in runs),
+        "rows": rows,
+    }
+
+
+async def run_latency(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[str, Any]:
+    """Two passes over the same commands.
+
+    Own time: one command at a time against a provider that answers at once, so
+    what is left of end to end is the agent's own work, not waiting for the
+    provider or for other commands' turn on the CPU. Then end to end: all
+    commands, ``job.concurrency`` in flight, the provider's seeded latency (and,
+    for ``failures``, its errors and hangs).
+    """
+    agent = await start_agent(hass, link, job, prefer_local=True)
+    commands = latency_commands(job.commands, job.seed)
+    solo_commands = commands[: min(len(commands), 200)]
+    solo: dict[str, Any] | None = None
+    if job.variant == "normal":
+        await link.configure(Plan(job.seed))
+        solo_runs = await converse_all(
+            hass, agent.agent_id, solo_commands, concurrency=1, cap_s=job.cap_s, first_index=SOLO
+        )
+        solo = _timings(job, agent, solo_runs, await link.log())
+        if job.system == LLM_INTENT and agent.entry.runtime_data.cache is not None:
+            # The timed pass must find the cache as empty as the first pass did.
+            await agent.entry.runtime_data.cache.clear()
+    if job.system == LLM_INTENT:
+        widen_provider_concurrency(agent.entry, job.concurrency + 14)
+    await link.configure(latency_plan(job.variant, job.seed, job.provider_scale))
+    began = time.monotonic()
+    runs = await converse_all(
+        hass, agent.agent_id, commands, concurrency=job.concurrency, cap_s=job.cap_s
+    )
+    wall = time.monotonic() - began
+    return {
+        "job": asdict(job),
+        "workload": describe(commands),
+        "wall_s": wall,
+        **_timings(job, agent, runs, await link.log()),
+        "solo": solo,
         "peak_rss_mib": peak_rss_mib(),
     }
 
@@ -247,7 +308,7 @@ async def run_burst(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[s
     """``job.commands`` commands at once, with the agent's default limits."""
     agent = await start_agent(hass, link, job, prefer_local=True)
     commands = latency_commands(job.commands, job.seed)
-    await link.configure(latency_plan("normal", job.seed))
+    await link.configure(latency_plan("normal", job.seed, job.provider_scale))
     began = time.monotonic()
     runs = await converse_all(
         hass, agent.agent_id, commands, concurrency=len(commands), cap_s=job.cap_s
@@ -256,6 +317,7 @@ async def run_burst(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[s
     grouped = requests_by_command(await link.log())
     for run in runs:
         run.path = _path(job, agent, run, len(grouped.get(run.index, [])))
+    acted = sum(_acted(job, agent, r, grouped.get(r.index, [])) for r in runs)
     queue: dict[str, Any] = {"max_queue_depth": None, "refused_by_limiter": None}
     if job.system == LLM_INTENT and agent.entry.runtime_data.llm is not None:
         limiter = agent.entry.runtime_data.llm.router.routes[0].limiter
@@ -272,7 +334,7 @@ async def run_burst(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[s
         "wall_s": wall,
         "answered": sum(r.answered for r in runs),
         "lost": sum(not r.answered for r in runs),
-        "acted": sum(r.response_type == "action_done" for r in runs),
+        "acted": acted,
         "paths": dict(Counter(r.path for r in runs)),
         "llm_errors": dict(errors),
         "e2e_ms": percentiles([r.e2e_ms for r in runs]),

@@ -46,8 +46,9 @@ def update_row(text: str, model: str, summary: dict[str, Any], today: date) -> s
         f" (n={summary['records']})"
     )
     latency_ms = summary["latency_ms"]
-    p50, p95 = latency_ms.get("llm_p50") or latency_ms["p50"], latency_ms.get("llm_p95") or (
-        latency_ms["p95"]
+    p50, p95 = (
+        latency_ms.get("llm_p50") or latency_ms["p50"],
+        latency_ms.get("llm_p95") or (latency_ms["p95"]),
     )
     latency = f"{p50:.0f} / {p95:.0f} ms" if p50 is not None and p95 is not None else "–"
     updates = {ACCURACY: accuracy, LATENCY: latency, MEASURED: today.isoformat()}

@@ -81,7 +81,7 @@ def resolve_targets(
 
 def _same_value(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
+        return bool(a == b)
     if isinstance(a, int | float) and isinstance(b, int | float):
         return abs(float(a) - float(b)) < 1e-6
     if isinstance(a, str) and isinstance(b, str):
@@ -102,9 +102,7 @@ def _same_value(a: Any, b: Any) -> bool:
 def _values(slots: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     """Non-target values, with the catalogue's defaults where a slot is left out."""
     values = {k: v for k, v in defaults.items() if k not in TARGET_SLOTS}
-    values.update(
-        (k, v) for k, v in slots.items() if k not in TARGET_SLOTS and v not in (None, "")
-    )
+    values.update((k, v) for k, v in slots.items() if k not in TARGET_SLOTS and v not in (None, ""))
     # "pół godziny" is 30 minutes whether or not "hours: 0" comes with it.
     parts = [values.pop(k, None) for k in _DURATION_PARTS]
     if any(p is not None for p in parts):

@@ -38,6 +38,39 @@ PLACEMENT = {
 }
 
 
+def prepare(port: int) -> None:
+    """Bind the development instance to 127.0.0.1 only.
+
+    HA keeps HTTP settings in storage; settings from YAML start as an unconfirmed
+    trial that falls back to all interfaces after five minutes.
+    """
+    storage = CONFIG / ".storage"
+    storage.mkdir(exist_ok=True)
+    stable = {
+        "server_host": ["127.0.0.1"],
+        "server_port": port,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "error": None,
+        "error_message": None,
+    }
+    (storage / "http").write_text(
+        json.dumps(
+            {
+                "version": 2,
+                "minor_version": 2,
+                "key": "http",
+                "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+            },
+            indent=2,
+        )
+    )
+
+
 async def wait_up(session: aiohttp.ClientSession, url: str, timeout: float = 170) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -211,5 +244,10 @@ async def main(url: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:8123")
-    asyncio.run(main(parser.parse_args().url))
+    parser.add_argument("--prepare", type=int, metavar="PORT", help="write HTTP settings only")
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args.prepare)
+    else:
+        asyncio.run(main(args.url))
     sys.exit(0)

@@ -34,6 +34,7 @@ from .const import (
     CONF_CONTEXT_TTL,
     CONF_DAILY_BUDGET,
     CONF_FAILURE_THRESHOLD,
+    CONF_FREE_MODEL,
     CONF_HEDGE,
     CONF_MAX_CONCURRENCY,
     CONF_MAX_OUTPUT_TOKENS,
@@ -92,6 +93,9 @@ def _provider_schema(provider: str, defaults: Mapping[str, Any]) -> vol.Schema:
     if provider == PROVIDER_COMPATIBLE:
         fields[vol.Required(CONF_BASE_URL, default=defaults.get(CONF_BASE_URL, ""))] = _URL
         fields[vol.Optional(CONF_API_KEY)] = _PASSWORD
+        fields[vol.Optional(CONF_FREE_MODEL, default=defaults.get(CONF_FREE_MODEL, True))] = (
+            BooleanSelector()
+        )
     else:
         fields[vol.Required(CONF_API_KEY)] = _PASSWORD
     fields[vol.Required(CONF_MODEL, default=defaults.get(CONF_MODEL, DEFAULT_MODELS[provider]))] = (
@@ -163,9 +167,16 @@ class LLMIntentConfigFlow(ConfigFlow, domain=DOMAIN):
             if error := await _errors_for(self.hass, provider, user_input):
                 errors["base"] = error
             else:
+                data = {CONF_PROVIDER: provider, **user_input}
+                options: dict[str, Any] = {}
+                if data.pop(CONF_FREE_MODEL, False):
+                    # Said once, explicitly: a self-hosted model costs nothing per token.
+                    free = {"input": 0, "cached_input": 0, "output": 0}
+                    options[CONF_PRICES] = {user_input[CONF_MODEL]: free}
                 return self.async_create_entry(
                     title=f"{TITLES[provider]} ({user_input[CONF_MODEL]})",
-                    data={CONF_PROVIDER: provider, **user_input},
+                    data=data,
+                    options=options,
                 )
         return self.async_show_form(
             step_id=provider,

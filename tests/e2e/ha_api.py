@@ -118,8 +118,8 @@ def onboard(url: str) -> str:
     response.raise_for_status()
     access = response.json()["access_token"]
     headers = {"Authorization": f"Bearer {access}"}
+    # core_config is left out: it adds weather and radio services that call the internet.
     for step, body in (
-        ("core_config", {}),
         ("analytics", {}),
         ("integration", {"client_id": client_id, "redirect_uri": f"{url}/?auth_callback=1"}),
     ):

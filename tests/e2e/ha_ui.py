@@ -12,7 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 
 from .browser import Browser
-from .ha_api import OWNER_PASSWORD, OWNER_USERNAME
+from .ha_api import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME
 
 # The assistant shows this while the answer is on its way.
 THINKING = ("", "…", "...")
@@ -29,6 +29,16 @@ def log_in(browser: Browser, url: str) -> None:
         lambda: browser.js(
             "const ha = document.querySelector('home-assistant');"
             "return Boolean(ha && ha.hass && ha.hass.connected && ha.hass.user);"
+        ),
+        timeout=60,
+    )
+    # Connected is not drawn yet: wait until the launch screen has gone and the
+    # sidebar lists the user.
+    browser.wait(
+        "the first screen",
+        lambda: (
+            browser.js("return document.getElementById('ha-launch-screen') === null")
+            and browser.by_text(OWNER_NAME, "ha-sidebar")
         ),
         timeout=60,
     )

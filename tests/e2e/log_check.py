@@ -31,19 +31,6 @@ ALLOWED: tuple[tuple[str, re.Pattern[str]], ...] = (
         "homeassistant.components.camera.img_util",
         re.compile(r"^Error loading libturbojpeg"),
     ),
-    # Onboarding adds the met.no weather service; the sandbox has no internet.
-    (
-        "metno",
-        re.compile(r"^Access to https://[^ ]*api\.met\.no/\S+ returned error 'ClientConnector"),
-    ),
-    # Onboarding adds Radio Browser too; without internet its setup keeps retrying, and
-    # stopping Home Assistant during a retry cancels it.
-    (
-        "homeassistant.components.radio_browser",
-        re.compile(
-            r"^Setup of config entry 'Radio Browser' for radio_browser integration cancelled$"
-        ),
-    ),
 )
 
 

@@ -10,18 +10,22 @@ CLEAN = """\
 Traceback (most recent call last):
   File "/venv/haffmpeg/core.py", line 130, in open
 FileNotFoundError: [Errno 2] No such file or directory: 'ffmpeg'
-2026-11-27 04:35:10.927 ERROR (MainThread) [metno] Access to https://aa015h6buqvih86i1.api.met.no/weatherapi/locationforecast/2.0/complete returned error 'ClientConnectorDNSError'
 2026-11-27 04:35:11.290 ERROR (ImportExecutor_0) [homeassistant.components.camera.img_util] Error loading libturbojpeg; Camera snapshot performance will be sub-optimal
 2026-11-27 04:35:12.108 WARNING (MainThread) [homeassistant.components.device_tracker.legacy] legacy device trackers are deprecated
-2026-11-27 04:35:12.500 ERROR (MainThread) [homeassistant.components.radio_browser] Setup of config entry 'Radio Browser' for radio_browser integration cancelled
-Traceback (most recent call last):
-asyncio.exceptions.CancelledError
 2026-11-27 04:35:13.000 DEBUG (MainThread) [custom_components.llm_intent] Command handled
 """
 
 
 def test_allowed_sandbox_errors_and_unrelated_deprecations_pass() -> None:
     assert problems_in(CLEAN) == []
+
+
+def test_an_internet_service_failing_is_a_problem() -> None:
+    log = (
+        "2026-11-27 04:35:10.927 ERROR (MainThread) [metno] Access to https://api.met.no/x "
+        "returned error 'ClientConnectorDNSError'\n"
+    )
+    assert len(problems_in(log)) == 1
 
 
 def test_an_error_from_the_integration_is_caught_with_its_traceback() -> None:

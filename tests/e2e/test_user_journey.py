@@ -90,6 +90,8 @@ def test_add_integration_rejects_a_wrong_key_then_accepts_the_right_one(
     fill_named(browser, "base_url", stack.provider.base_url)
     fill_named(browser, "api_key", "sk-wrong-key-0000")
     fill_named(browser, "model", MODEL)
+    # The form assumes a self-hosted, free model; this one is billed per token.
+    browser.click(browser.wait_for("ha-switch"))
     browser.screenshot("provider-form-wrong-key")
     browser.click(browser.wait_for_text("Submit", "ha-button"))
 

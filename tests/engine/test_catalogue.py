@@ -9,7 +9,9 @@ import pytest
 
 from custom_components.llm_intent.engine.answers import render
 from custom_components.llm_intent.engine.catalogue import load_catalogue, parse_catalogue
+from custom_components.llm_intent.engine.context import Context
 from custom_components.llm_intent.engine.errors import CatalogueError
+from custom_components.llm_intent.engine.local_match import match_local
 from custom_components.llm_intent.engine.recognition import Recognition
 from custom_components.llm_intent.engine.validate import COLORS, KNOWN_DOMAINS
 
@@ -82,6 +84,20 @@ def test_the_example_user_file_adds_an_intent() -> None:
     assert set(CATALOGUE.intents) < set(catalogue.intents)
     assert catalogue.version != CATALOGUE.version
     assert catalogue.intents["CinemaMode"].source == str(USER_EXAMPLE)
+
+
+def test_the_example_user_intent_is_understood_and_answered() -> None:
+    catalogue = load_catalogue(BUILTIN, USER_EXAMPLE)
+    rec = match_local("nocne światło w sypialni", "pl", HOME, catalogue, Context())
+    assert rec is not None and rec.confidence >= 0.9
+    assert (rec.intent, rec.slots["area"], rec.slots["brightness"]) == (
+        "NightLight",
+        "Sypialnia",
+        10,
+    )
+    spec = catalogue.intents["NightLight"]
+    assert render(spec, rec, "pl", {}, HOME) == "Ustawiono nocne światło w sypialni na 10%."
+    assert render(spec, rec, "en", {}, HOME) == "Night light in Sypialnia at 10%."
 
 
 def test_a_user_file_overrides_a_built_in_intent() -> None:

@@ -86,6 +86,8 @@ def match(text: str, lang: str = "pl", context: Context | None = None) -> Recogn
         ("zgaś światło na parterze", "HassTurnOff", {"floor": "Parter", "domain": "light"}),
         ("przełącz klimatyzację w salonie na chłodzenie", "ClimateSetMode", {"mode": "cool"}),
         ("ciemniej w kuchni", "LightBrightnessStep", {"step": -20, "area": "Kuchnia"}),
+        ("czy drzwi są zamknięte", "HassGetState", {"domain": "lock", "state": "locked"}),
+        ("czy rolety w salonie są otwarte", "HassGetState", {"area": "Salon", "state": "open"}),
     ],
 )
 def test_understood_with_confidence(text: str, intent: str, slots: dict[str, object]) -> None:

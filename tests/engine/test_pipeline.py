@@ -265,3 +265,11 @@ async def test_the_satellite_room_is_used_when_no_room_is_said() -> None:
     assert h.executor.actions == [("HassTurnOn", {"domain": "light", "area": "Sypialnia"})]
     assert out.speech == "Włączono światło w sypialni."
     assert Context().pending is None
+
+
+async def test_a_scene_without_a_name_is_asked_about_never_widened_to_a_room() -> None:
+    h = harness(reply("SceneActivate"))
+    out = await h.say("odpal jakąś fajną scenę")
+    assert out.speech == "Które urządzenie masz na myśli?"
+    await h.say("w salonie")
+    assert h.executor.actions == []

@@ -86,6 +86,11 @@ async def test_compatible_server_without_key_and_cannot_connect(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["base_url"] == fake_provider.openai_base_url
+    assert "free_model" not in result["data"]
+    # A self-hosted model is declared free explicitly, so the budget lets it run.
+    assert result["options"]["price_overrides"] == {
+        "llama3.2": {"input": 0, "cached_input": 0, "output": 0}
+    }
 
 
 async def test_local_only_is_single_and_needs_nothing(hass: HomeAssistant) -> None:

@@ -342,7 +342,7 @@ POLISH = [
     ),
     # state questions
     case(
-        "czy drzwi są zamknięte?",
+        "powiedz, czy wszystkie drzwi są pozamykane?",
         "HassGetState",
         {"domain": "lock", "state": "locked"},
         (),

@@ -74,6 +74,34 @@ async def test_more_commands_while_the_provider_is_down(
     assert outcome["speech"].startswith(("Wyłączono", "Zamknięto")), outcome["speech"]
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("czy drzwi są zamknięte?", "Tak, drzwi wejściowe i drzwi tarasowe są zamknięte."),
+        ("ile stopni jest w sypialni?", "W sypialni jest 19 °C."),
+        (
+            "czy swiatlo w kuchni jest wlaczone",
+            "Nie, światło w kuchni i listwa nad blatem są wyłączone.",
+        ),
+    ],
+)
+async def test_questions_are_answered_while_the_provider_is_down(
+    hass: HomeAssistant,
+    openai_entry: object,
+    polish_home: HomeCalls,
+    fake_provider: FakeProviderServer,
+    text: str,
+    answer: str,
+) -> None:
+    await _stop(fake_provider)
+
+    outcome = await recognize(hass, text)
+
+    assert outcome["path"] in ("local", "fallback"), outcome
+    assert outcome["speech"] == answer
+    assert polish_home.calls == []
+
+
 async def test_a_wordy_command_falls_back_after_the_provider_fails(
     hass: HomeAssistant,
     openai_entry: object,

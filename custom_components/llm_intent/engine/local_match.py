@@ -155,6 +155,23 @@ _COLORS = {
     "purple": "purple",
     "pink": "pink",
 }
+# State words in questions ("czy drzwi są zamknięte?"): stem → state, per device kind.
+_STATES: dict[str, dict[str | None, str]] = {
+    "zamkniet": {"lock": "locked", None: "closed"},
+    "zamkniec": {"lock": "locked", None: "closed"},
+    "zablokowan": {"lock": "locked", None: "closed"},
+    "otwart": {"lock": "unlocked", None: "open"},
+    "wlaczon": {None: "on"},
+    "zapalon": {None: "on"},
+    "wylaczon": {None: "off"},
+    "zgaszon": {None: "off"},
+    "locked": {None: "locked"},
+    "unlocked": {None: "unlocked"},
+    "open": {"lock": "unlocked", None: "open"},
+    "closed": {"lock": "locked", None: "closed"},
+}
+# Questions may be about every device of a kind without saying so ("czy drzwi są zamknięte").
+_HOUSE_WIDE_QUESTIONS = frozenset({"HassGetState"})
 _MODES = {
     "grzan": "heat",
     "ogrzewan": "heat",
@@ -321,10 +338,6 @@ def _covered(spans: list[tuple[int, int]], start: int, end: int) -> set[int]:
     return {i for i, (s, e) in enumerate(spans) if s < end and e > start}
 
 
-def _words(text_tokens: list[str], match: NameMatch) -> str:
-    return " ".join(text_tokens[match.start : match.end])
-
-
 def _domain_of(
     catalogue: Catalogue, tokens: list[str], lang: str, verb: frozenset[int] = frozenset()
 ) -> tuple[str | None, set[int]]:
@@ -477,7 +490,7 @@ def match_local(
         if "area" not in spec.slots or ("domain" in spec.slots and "domain" not in slots):
             # Only a name can say which scene; "włącz" alone does not say what.
             return None
-        if not (kind and _everywhere(tokens, lang)):
+        if not (kind and (_everywhere(tokens, lang) or spec.name in _HOUSE_WIDE_QUESTIONS)):
             # "włącz muzykę": what to do is clear, where is not; the pipeline asks.
             missing = {"missing": "area", "domain": kind or found_domain}
 
@@ -552,4 +565,13 @@ def _fill_values(
             for stem, mode in _MODES.items():
                 if tok.startswith(stem):
                     slots["mode"] = mode
+                    understood.add(i)
+    state_slot = spec.slots.get("state")
+    if state_slot is not None:
+        kind = slots.get("domain")
+        for i, tok in enumerate(tokens):
+            for stem, by_kind in _STATES.items():
+                state = by_kind.get(kind if isinstance(kind, str) else None, by_kind[None])
+                if tok.startswith(stem) and (not state_slot.values or state in state_slot.values):
+                    slots["state"] = state
                     understood.add(i)

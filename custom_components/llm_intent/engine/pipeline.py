@@ -32,7 +32,10 @@ from .types import Path, ProviderRequest, ProviderResult, Usage
 from .validate import Rejection, validate_reply
 
 _LOGGER = logging.getLogger(__name__)
-YES = {"tak", "yes", "potwierdzam", "tak potwierdzam", "yes please", "confirm", "jasne", "dobrze"}
+YES = frozenset(
+    {"tak", "tak prosze", "tak tak", "potwierdzam", "tak potwierdzam", "jasne", "oczywiscie"}
+    | {"dobrze", "yes", "yes please", "confirm", "sure", "yes sure"}
+)
 NO = {"nie", "no", "anuluj", "cancel", "nie dziekuje"}
 CONFIDENT_LOCAL = 0.9
 
@@ -390,7 +393,6 @@ class Pipeline:
                     Path.LLM,
                     intent="unclear",
                     asked=True,
-                    understood=False,
                     detail=rej.reason,
                 )
         if rej.reason == "out_of_scope":
@@ -444,6 +446,10 @@ class Pipeline:
         outcome = Outcome(
             command.text, lang, "", path, intent=rec.intent, confidence=rec.confidence
         )
+        if "area" not in spec.slots:
+            # Only a name can say which one ("włącz scenę"): a room would widen the command.
+            outcome.speech, outcome.asked = message("which", lang), True
+            return outcome
         if not areas:
             outcome.speech, outcome.understood = message("no_target", lang), True
             return outcome
@@ -453,7 +459,8 @@ class Pipeline:
         pending = replace(rec, slots=slots)
         self._ask(command, ctx, pending, "area", tuple(a.name for a in areas))
         outcome.speech = clarify_areas([a.name for a in areas], lang)
-        outcome.asked, outcome.understood = True, False
+        # Answered with a question: the ledger counts it as asked, not as not understood.
+        outcome.asked = True
         outcome.detail = "missing_target"
         return outcome
 

@@ -18,6 +18,7 @@ DOC = Path(__file__).parents[1] / "docs" / "providers.md"
 
 # Columns the eval owns, by header text.
 ACCURACY = "Accuracy (intent + slots / intent only)"
+POLISH = "Polish accuracy"
 LATENCY = "Latency p50 / p95"
 MEASURED = "Measured"
 
@@ -38,7 +39,7 @@ def update_row(text: str, model: str, summary: dict[str, Any], today: date) -> s
     block, tail = rest.split(END, 1)
     lines = [line for line in block.strip("\n").splitlines() if line.strip()]
     header = _cells(lines[0])
-    for column in (ACCURACY, LATENCY, MEASURED):
+    for column in (ACCURACY, POLISH, LATENCY, MEASURED):
         if column not in header:
             raise ValueError(f"providers doc table has no {column!r} column")
     accuracy = (
@@ -51,7 +52,13 @@ def update_row(text: str, model: str, summary: dict[str, Any], today: date) -> s
         latency_ms.get("llm_p95") or (latency_ms["p95"]),
     )
     latency = f"{p50:.0f} / {p95:.0f} ms" if p50 is not None and p95 is not None else "–"
-    updates = {ACCURACY: accuracy, LATENCY: latency, MEASURED: today.isoformat()}
+    polish = next((r for r in summary.get("by_language", []) if r["name"] == "pl"), None)
+    updates = {
+        ACCURACY: accuracy,
+        POLISH: f"{polish['accuracy'] * 100:.1f}% (n={polish['n']})" if polish else "–",
+        LATENCY: latency,
+        MEASURED: today.isoformat(),
+    }
     found = False
     for index, line in enumerate(lines[2:], start=2):
         cells = _cells(line)

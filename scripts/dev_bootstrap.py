@@ -38,14 +38,13 @@ PLACEMENT = {
 }
 
 
-def prepare(port: int) -> None:
-    """Bind the development instance to 127.0.0.1 only.
+def http_storage(port: int) -> dict[str, object]:
+    """HA's stored HTTP settings, confirmed, listening on 127.0.0.1:``port`` only.
 
     HA keeps HTTP settings in storage; settings from YAML start as an unconfirmed
-    trial that falls back to all interfaces after five minutes.
+    trial that falls back to all interfaces after five minutes. The end-to-end
+    tests (tests/e2e/processes.py) store the same settings.
     """
-    storage = CONFIG / ".storage"
-    storage.mkdir(exist_ok=True)
     stable = {
         "server_host": ["127.0.0.1"],
         "server_port": port,
@@ -58,17 +57,19 @@ def prepare(port: int) -> None:
         "error": None,
         "error_message": None,
     }
-    (storage / "http").write_text(
-        json.dumps(
-            {
-                "version": 2,
-                "minor_version": 2,
-                "key": "http",
-                "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
-            },
-            indent=2,
-        )
-    )
+    return {
+        "version": 2,
+        "minor_version": 2,
+        "key": "http",
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+
+
+def prepare(port: int) -> None:
+    """Bind the development instance to 127.0.0.1 only (see ``http_storage``)."""
+    storage = CONFIG / ".storage"
+    storage.mkdir(exist_ok=True)
+    (storage / "http").write_text(json.dumps(http_storage(port), indent=2))
 
 
 async def wait_up(session: aiohttp.ClientSession, url: str, timeout: float = 170) -> None:

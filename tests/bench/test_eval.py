@@ -175,10 +175,11 @@ def test_write_docs_replaces_one_models_row() -> None:
         [
             "intro",
             START,
-            "| Model | Accuracy (intent + slots / intent only) | Latency p50 / p95 | Measured |",
-            "|---|---|---|---|",
-            "| `gpt-4o-mini` | not measured yet | not measured yet | – |",
-            "| `claude-haiku-4-5` | not measured yet | not measured yet | – |",
+            "| Model | Price | Accuracy (intent + slots / intent only) | Polish accuracy"
+            " | Latency p50 / p95 | Measured |",
+            "|---|---|---|---|---|---|",
+            "| `gpt-4o-mini` | $0.15 | not measured yet | not measured yet | not measured yet | – |",
+            "| `claude-haiku-4-5` | $1 | not measured yet | not measured yet | not measured yet | – |",
             END,
             "outro",
         ]
@@ -188,8 +189,12 @@ def test_write_docs_replaces_one_models_row() -> None:
         "intent_accuracy": 0.95,
         "records": 116,
         "latency_ms": {"p50": 1.0, "p95": 2.0, "llm_p50": 640.0, "llm_p95": 1400.0},
+        "by_language": [{"name": "pl", "n": 81, "accuracy": 0.875}],
     }
     out = update_row(text, "gpt-4o-mini", summary, date(2026, 11, 27))
-    assert "| `gpt-4o-mini` | 90.0% / 95.0% (n=116) | 640 / 1400 ms | 2026-11-27 |" in out
-    assert "| `claude-haiku-4-5` | not measured yet | not measured yet | – |" in out
+    assert (
+        "| `gpt-4o-mini` | $0.15 | 90.0% / 95.0% (n=116) | 87.5% (n=81) | 640 / 1400 ms"
+        " | 2026-11-27 |" in out
+    )
+    assert "| `claude-haiku-4-5` | $1 | not measured yet |" in out
     assert out.startswith("intro") and out.endswith("outro")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from types import ModuleType
 
 import requests
 
@@ -25,7 +27,8 @@ REPO = Path(__file__).resolve().parents[2]
 INTEGRATION = REPO / "custom_components" / "llm_intent"
 PROVIDER_KEY = "sk-e2e"
 
-CONFIGURATION = """\
+# The home of every run of a real HA: these tests and tests/observability/prometheus_check.py.
+HOME = """\
 homeassistant:
   name: Dom
   language: pl
@@ -36,7 +39,10 @@ homeassistant:
   latitude: 52.23
   longitude: 21.01
   elevation: 100
-
+"""
+CONFIGURATION = (
+    HOME
+    + """
 frontend:
 config:
 conversation:
@@ -48,6 +54,7 @@ logger:
   logs:
     custom_components.llm_intent: debug
 """
+)
 
 
 def free_port() -> int:
@@ -166,25 +173,18 @@ class HomeAssistantProcess:
         return self.config_dir / "home-assistant.stdout.log"
 
 
-def _http_storage(port: int) -> dict[str, object]:
-    stable = {
-        "server_host": ["127.0.0.1"],
-        "server_port": port,
-        "cors_allowed_origins": ["https://cast.home-assistant.io"],
-        "login_attempts_threshold": -1,
-        "ip_ban_enabled": True,
-        "ssl_profile": "modern",
-        "use_x_frame_options": True,
-        "created_at": "2026-01-01T00:00:00+00:00",
-        "error": None,
-        "error_message": None,
-    }
-    return {
-        "version": 2,
-        "minor_version": 2,
-        "key": "http",
-        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
-    }
+def _load_dev_bootstrap() -> ModuleType:
+    """scripts/dev_bootstrap.py, which is a script rather than part of a package."""
+    path = REPO / "scripts" / "dev_bootstrap.py"
+    spec = importlib.util.spec_from_file_location("llm_intent_dev_bootstrap", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The stored HTTP settings of the development instance, which suit a run as well.
+_http_storage = _load_dev_bootstrap().http_storage
 
 
 def prepare_config(config_dir: Path, port: int) -> None:

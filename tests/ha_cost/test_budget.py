@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import async_capture_events
 
-from custom_components.llm_intent.const import DOMAIN, EVENT_BUDGET_ALERT
+from custom_components.llm_intent.const import EVENT_BUDGET_ALERT
 
-from ..fake_provider import OPENAI_KEY, FakeProviderServer, RecordedRequest, Reply
+from ..fake_provider import FakeProviderServer, RecordedRequest, Reply
 from ..ha.conftest import CorrectModel, HomeCalls
+from .helpers import entity_id, provider_entry, say
 
 COMMANDS = [
     "uruchom tryb sprzatania w calym domu",
@@ -30,26 +28,6 @@ class ExpensiveModel(CorrectModel):
         return Reply(content=reply.content, input_tokens=20_000, output_tokens=100)
 
 
-def _entity(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id(
-        key.split(":", maxsplit=1)[0], DOMAIN, f"{entry.entry_id}_{key.split(':')[1]}"
-    )
-    assert entity_id is not None
-    return entity_id
-
-
-async def _say(hass: HomeAssistant, text: str) -> dict[str, Any]:
-    result = await hass.services.async_call(
-        DOMAIN,
-        "recognize",
-        {"text": text, "language": "pl"},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(result, dict)
-    return result
-
-
 async def test_budget_alerts_enforcement_and_restore(
     hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer
 ) -> None:
@@ -60,38 +38,26 @@ async def test_budget_alerts_enforcement_and_restore(
     model.teach(COMMANDS[3], "HassTurnOn", area="Salon", domain="light")
     model.teach(COMMANDS[4], "HassTurnOn", area="Łazienka", domain="light")
     fake_provider.default_handler = model
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            "provider": "openai_compatible",
-            "base_url": fake_provider.openai_base_url,
-            "api_key": OPENAI_KEY,
-            "model": "gpt-4o-mini",
-        },
-        options={"prefer_local": False, "daily_budget": 0.0075, "monthly_budget": 10},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await provider_entry(hass, fake_provider, daily_budget=0.0075, monthly_budget=10)
     alerts = async_capture_events(hass, EVENT_BUDGET_ALERT)
-    cost_today = _entity(hass, entry, "sensor:cost_today")
-    exceeded = _entity(hass, entry, "binary_sensor:budget_exceeded")
-    daily = _entity(hass, entry, "number:daily_budget")
+    cost_today = entity_id(hass, entry, "sensor:cost_today")
+    exceeded = entity_id(hass, entry, "binary_sensor:budget_exceeded")
+    daily = entity_id(hass, entry, "number:daily_budget")
 
     # One request costs 20,000 × $0.15/M + 100 × $0.60/M = $0.00306.
-    first = await _say(hass, COMMANDS[0])
+    first = await say(hass, COMMANDS[0])
     assert first["path"] == "llm", (first, entry.runtime_data.llm.last_outcome)
     assert first["cost_usd"] == "0.003060"
     assert alerts == []
-    await _say(hass, COMMANDS[1])  # $0.00612 of $0.0075: 81.6 %
+    await say(hass, COMMANDS[1])  # $0.00612 of $0.0075: 81.6 %
     assert [(e.data["level"], e.data["period"]) for e in alerts] == [(80, "day")]
-    await _say(hass, COMMANDS[2])  # $0.00918: over the limit
+    await say(hass, COMMANDS[2])  # $0.00918: over the limit
     assert [e.data["level"] for e in alerts] == [80, 100]
     assert float(hass.states.get(cost_today).state) == 0.00918
     assert hass.states.get(exceeded).state == "on"
 
     sent = fake_provider.count
-    over = await _say(hass, COMMANDS[3])
+    over = await say(hass, COMMANDS[3])
     assert fake_provider.count == sent, "no request may reach the provider over budget"
     assert over["path"] in ("fallback", "none")
     assert over["cost_usd"] == "0"
@@ -100,7 +66,7 @@ async def test_budget_alerts_enforcement_and_restore(
         "number", "set_value", {"entity_id": daily, "value": 1}, blocking=True
     )
     assert hass.states.get(exceeded).state == "off"
-    again = await _say(hass, COMMANDS[4])
+    again = await say(hass, COMMANDS[4])
     assert again["path"] == "llm"
     assert fake_provider.count == sent + 1
     assert len(alerts) == 2, "each level alerts once per period"

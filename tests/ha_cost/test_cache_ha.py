@@ -11,9 +11,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import DOMAIN
 
-from ..fake_provider import OPENAI_KEY, FakeProviderServer, RecordedRequest, Reply
+from ..fake_provider import FakeProviderServer, RecordedRequest, Reply
 from ..ha.conftest import HomeCalls
 from ..redis_server import RedisServer
+from .helpers import provider_entry, say
 
 CONTEXT_FREE = "zrob tak zeby w kuchni bylo jasno"
 CONTEXTUAL = "zrob tu jasno"
@@ -49,31 +50,7 @@ async def _entry(
     hass: HomeAssistant, server: FakeProviderServer, **options: Any
 ) -> MockConfigEntry:
     server.default_handler = RoomAwareModel()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            "provider": "openai_compatible",
-            "base_url": server.openai_base_url,
-            "api_key": OPENAI_KEY,
-            "model": "gpt-4o-mini",
-        },
-        options={"prefer_local": False, **options},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
-async def _say(hass: HomeAssistant, text: str, area_id: str | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"text": text, "language": "pl"}
-    if area_id:
-        data["area_id"] = area_id
-    result = await hass.services.async_call(
-        DOMAIN, "recognize", data, blocking=True, return_response=True
-    )
-    assert isinstance(result, dict)
-    return result
+    return await provider_entry(hass, server, **options)
 
 
 def _area(hass: HomeAssistant, name: str) -> str:
@@ -84,19 +61,19 @@ def _area(hass: HomeAssistant, name: str) -> str:
 
 async def _check_sharing_and_context(hass: HomeAssistant, server: FakeProviderServer) -> None:
     salon, sypialnia, kuchnia = (_area(hass, n) for n in ("Salon", "Sypialnia", "Kuchnia"))
-    first = await _say(hass, CONTEXT_FREE, salon)
-    second = await _say(hass, CONTEXT_FREE, sypialnia)
+    first = await say(hass, CONTEXT_FREE, salon)
+    second = await say(hass, CONTEXT_FREE, sypialnia)
     assert (first["path"], second["path"]) == ("llm", "cache")
     assert second["slots"]["area"] == "Kuchnia"
     assert server.count == 1, "a context-free command is one LLM call from any room"
 
-    kitchen = await _say(hass, CONTEXTUAL, kuchnia)
-    bedroom = await _say(hass, CONTEXTUAL, sypialnia)
+    kitchen = await say(hass, CONTEXTUAL, kuchnia)
+    bedroom = await say(hass, CONTEXTUAL, sypialnia)
     assert (kitchen["path"], bedroom["path"]) == ("llm", "llm")
     assert kitchen["slots"]["area"] == "Kuchnia"
     assert bedroom["slots"]["area"] == "Sypialnia", "never the kitchen for the bedroom"
     assert server.count == 3
-    again = await _say(hass, CONTEXTUAL, kuchnia)
+    again = await say(hass, CONTEXTUAL, kuchnia)
     assert again["path"] == "cache"
     assert again["slots"]["area"] == "Kuchnia"
 
@@ -110,11 +87,11 @@ async def test_memory_cache_shares_context_free_and_separates_rooms(
     # Renaming an area changes what names mean: old entries no longer apply.
     ar.async_get(hass).async_update(_area(hass, "Salon"), name="Salon duży")
     await hass.async_block_till_done()
-    after = await _say(hass, CONTEXT_FREE, None)
+    after = await say(hass, CONTEXT_FREE)
     assert after["path"] == "llm"
 
     await hass.services.async_call(DOMAIN, "clear_cache", {}, blocking=True)
-    cleared = await _say(hass, CONTEXT_FREE, None)
+    cleared = await say(hass, CONTEXT_FREE)
     assert cleared["path"] == "llm"
     await hass.config_entries.async_unload(entry.entry_id)
 
@@ -132,10 +109,10 @@ async def test_redis_cache_degrades_to_memory_when_redis_goes_away(
     assert entry.runtime_data.cache.stats().backend == "redis"
 
     redis_server.stop()
-    during = await _say(hass, "zrob tak zeby w sypialni bylo jasno", None)
+    during = await say(hass, "zrob tak zeby w sypialni bylo jasno")
     assert during["path"] == "llm"
     assert during["success"], "a lost Redis never fails a command"
-    cached = await _say(hass, "zrob tak zeby w sypialni bylo jasno", None)
+    cached = await say(hass, "zrob tak zeby w sypialni bylo jasno")
     assert cached["path"] == "cache"
     assert entry.runtime_data.cache.stats().backend == "memory"
     await hass.config_entries.async_unload(entry.entry_id)
@@ -145,23 +122,11 @@ async def test_unpriced_model_raises_a_repair_and_stays_local(
     hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer
 ) -> None:
     fake_provider.default_handler = RoomAwareModel()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            "provider": "openai_compatible",
-            "base_url": fake_provider.openai_base_url,
-            "api_key": OPENAI_KEY,
-            "model": "my-finetune-7b",
-        },
-        options={"prefer_local": False},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await provider_entry(hass, fake_provider, model="my-finetune-7b")
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"unpriced_model_{entry.entry_id}")
     assert issue is not None
     assert issue.translation_placeholders == {"model": "my-finetune-7b"}
-    answer = await _say(hass, "włącz światło w kuchni", None)
+    answer = await say(hass, "włącz światło w kuchni")
     assert answer["path"] in ("local", "fallback")
     assert fake_provider.count == 0, "an unpriced model is over budget, never free"
     await hass.config_entries.async_unload(entry.entry_id)
@@ -171,8 +136,8 @@ async def test_cost_report_action_returns_the_ledger_by_day(
     hass: HomeAssistant, polish_home: HomeCalls, fake_provider: FakeProviderServer
 ) -> None:
     entry = await _entry(hass, fake_provider)
-    await _say(hass, CONTEXT_FREE, None)
-    await _say(hass, CONTEXT_FREE, None)
+    await say(hass, CONTEXT_FREE)
+    await say(hass, CONTEXT_FREE)
     await entry.runtime_data.ledger.flush()
     report = await hass.services.async_call(
         DOMAIN, "cost_report", {}, blocking=True, return_response=True

@@ -34,6 +34,7 @@ from typing import Any
 import requests
 
 from ..conftest import _seed_tiktoken_cache
+from ..e2e.processes import HOME
 from .check_brain import PRIMARY_KEY, SECONDARY_KEY
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,18 +48,9 @@ GRAFANA_VARIABLES = {
     "$__interval": "15s",
     "$__range": "10m",
 }
-CONFIGURATION = """\
-homeassistant:
-  name: Dom
-  language: pl
-  country: PL
-  time_zone: Europe/Warsaw
-  unit_system: metric
-  currency: PLN
-  latitude: 52.23
-  longitude: 21.01
-  elevation: 100
-
+CONFIGURATION = (
+    HOME
+    + """
 http:
   server_host: 127.0.0.1
   server_port: {port}
@@ -71,6 +63,7 @@ demo:
 logger:
   default: warning
 """
+)
 
 
 def log(message: str) -> None:

@@ -21,13 +21,14 @@ __all__ = ["polish_forms"]
 
 # Consonants (and clusters) after which case endings start with -y/-e rather
 # than alternating the stem ("piwnica"→"piwnicy", "garaż"→"garażu").
-_HARDENED = ("rz", "cz", "sz", "dz", "dż", "ż", "c")
+HARDENED = ("rz", "cz", "sz", "dz", "dż", "ż", "c")
 _SOFT = ("l", "j")
 _VELAR = ("k", "g", "ch")
 # A soft final consonant is spelled with -i- before a vowel ending ("koń"→"konia").
-_SOFTEN = {"ń": "ni", "ś": "si", "ć": "ci", "ź": "zi"}
+SOFT_FINAL = {"ń": "ni", "ś": "si", "ć": "ci", "ź": "zi"}
 # Locative/dative -e with the preceding consonant softened; longest first.
-_LOC_ALTERNATION = (
+# HARDENED, SOFT_FINAL and LOC_ALTERNATION also serve ``polish_phrases``.
+LOC_ALTERNATION = (
     ("st", "ście"),
     ("zd", "ździe"),
     ("sn", "śnie"),
@@ -49,8 +50,9 @@ _LOC_ALTERNATION = (
     ("p", "pie"),
     ("w", "wie"),
     ("f", "fie"),
-    ("v", "vie"),
 )
+# Matching also alternates a final v (loanwords); spoken phrases leave it as it is.
+_LOC_ALTERNATION = (*LOC_ALTERNATION, ("v", "vie"))
 _CONSONANTS = frozenset("bcćdfghjklłmnńprsśtvwxzźż")
 _ADJ_HARD = ("y", "ego", "emu", "ym", "ymi", "ych", "a", "ą", "ej", "e")
 _ADJ_SOFT = ("i", "iego", "iemu", "im", "imi", "ich", "ie", "iej", "a", "ą", "ia", "ią")
@@ -88,7 +90,7 @@ def _loc(stem: str, feminine: bool) -> set[str]:
         return {stem} if feminine else {stem + "u"}
     if stem.endswith("j"):
         return {stem[:-1] + "i"} if feminine else {stem + "u"}
-    if _ends(stem, _HARDENED):
+    if _ends(stem, HARDENED):
         return {stem + "y"} if feminine else {stem + "u"}
     if stem.endswith("l"):
         return {stem + "i"} if feminine else {stem + "u"}
@@ -115,9 +117,9 @@ def _feminine_a(word: str) -> set[str]:
     forms = {word, stem, stem + "ę", stem + "ą", stem + "o"}
     forms.update(stem + e for e in _PLURAL_OBLIQUE)
     forms |= _loc(stem, feminine=True)
-    if stem.endswith("i") or stem.endswith("j") or stem.endswith("l") or _ends(stem, _HARDENED):
+    if stem.endswith("i") or stem.endswith("j") or stem.endswith("l") or _ends(stem, HARDENED):
         forms.add(stem + "e")  # kuchnie, piwnice, sale
-        forms.add(stem + "y" if _ends(stem, _HARDENED) else stem + "i")
+        forms.add(stem + "y" if _ends(stem, HARDENED) else stem + "i")
     else:
         forms.add(stem + ("i" if stem.endswith(("k", "g")) else "y"))  # łazienki, rolety
         forms |= _fleeting_e(stem)
@@ -132,8 +134,8 @@ def _masculine(word: str) -> set[str]:
             stems.add(word[:-2] + tail[1])
     forms = {word}
     for stem in stems:
-        soft_final = stem[-1] in _SOFTEN
-        vstem = stem[:-1] + _SOFTEN[stem[-1]] if soft_final else stem
+        soft_final = stem[-1] in SOFT_FINAL
+        vstem = stem[:-1] + SOFT_FINAL[stem[-1]] if soft_final else stem
         forms.update(
             vstem + e
             for e in ("a", "u", "owi", "em", "y", "e", "ów", "owie", "ą", *_PLURAL_OBLIQUE)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 from .normalize import fold
+from .polish_forms import HARDENED, LOC_ALTERNATION, SOFT_FINAL
 
 __all__ = [
     "Gender",
@@ -38,33 +39,6 @@ def _set(words: str) -> frozenset[str]:
 
 _VOWELS = frozenset("aąeęioóuy")
 _PREPOSITIONS = _set("w we na nad pod przy do od z ze dla u za przed obok koło kolo po")
-# Consonant (cluster) + e ending of the locative, the stem alternating; longest first.
-_LOC_ALTERNATION = (
-    ("st", "ście"),
-    ("zd", "ździe"),
-    ("sn", "śnie"),
-    ("zn", "źnie"),
-    ("sł", "śle"),
-    ("zł", "źle"),
-    ("ch", "sze"),
-    ("k", "ce"),
-    ("g", "dze"),
-    ("r", "rze"),
-    ("t", "cie"),
-    ("d", "dzie"),
-    ("ł", "le"),
-    ("s", "sie"),
-    ("z", "zie"),
-    ("n", "nie"),
-    ("m", "mie"),
-    ("b", "bie"),
-    ("p", "pie"),
-    ("w", "wie"),
-    ("f", "fie"),
-)
-# Stems after which feminine -a becomes -y and masculine nouns take -u.
-_HARDENED = ("cz", "sz", "rz", "dz", "dż", "ż", "c")
-_SOFT_FINAL = {"ń": "ni", "ś": "si", "ć": "ci", "ź": "zi"}
 # Irregular or -u locatives that the rules would get wrong.
 _LOC_EXCEPTIONS = {"dom": "domu", "dół": "dole", "pan": "panu", "syn": "synu"}
 # Places one is "na", not "w" (folded stems).
@@ -195,7 +169,7 @@ def _gender(word: str) -> Gender:
 
 
 def _alternated(stem: str) -> str | None:
-    for hard, soft in _LOC_ALTERNATION:
+    for hard, soft in LOC_ALTERNATION:
         if stem.endswith(hard):
             return stem[: -len(hard)] + soft
     return None
@@ -232,7 +206,7 @@ def _noun_locative(word: str) -> str:
             return stem + "i"  # galerii
         if stem.endswith("j"):
             return stem[:-1] + "i"  # alei
-        if stem.endswith(_HARDENED):
+        if stem.endswith(HARDENED):
             return stem + "y"  # piwnicy, wieży
         if stem.endswith("l"):
             return stem + "i"  # sali
@@ -247,9 +221,9 @@ def _noun_locative(word: str) -> str:
             return stem + "u"  # podwórku, studiu
         return _alternated(stem) or stem + "u"  # piętrze, biurze
     stem = _o_to_o(_unfleeting(word))
-    if stem[-1] in _SOFT_FINAL:
-        return stem[:-1] + _SOFT_FINAL[stem[-1]] + "u"
-    if stem.endswith(("k", "g", "ch", "j", "l", *_HARDENED)):
+    if stem[-1] in SOFT_FINAL:
+        return stem[:-1] + SOFT_FINAL[stem[-1]] + "u"
+    if stem.endswith(("k", "g", "ch", "j", "l", *HARDENED)):
         return stem + "u"  # garażu, pokoju, holu, strychu, korytarzu
     return _alternated(stem) or stem + "u"  # salonie, gabinecie, ogrodzie
 

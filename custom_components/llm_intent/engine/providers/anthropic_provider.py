@@ -13,16 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import anthropic
 
-from ..errors import (
-    InvalidOutputError,
-    ProviderConnectionError,
-    ProviderError,
-    ProviderTimeoutError,
-)
-from ..types import ProviderConfig, ProviderRequest, ProviderResult, Usage
-from .errors_map import bounded, error_detail, error_for_status, redact
-from .headers import parse_rate_limits
+from ..errors import InvalidOutputError, ProviderError
+from ..types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from .errors_map import bounded
 from .intent_reply import intent_from_object
+from .sdk_common import SdkProvider, sdk_error, sdk_result
 
 if TYPE_CHECKING:
     import httpx
@@ -34,7 +29,7 @@ TOOL_DESCRIPTION = (
 )
 
 
-class AnthropicProvider:
+class AnthropicProvider(SdkProvider):
     """A Claude model behind the Anthropic Messages API."""
 
     def __init__(
@@ -52,14 +47,6 @@ class AnthropicProvider:
             http_client=http_client,
         )
         self._owns_client = http_client is None
-
-    @property
-    def label(self) -> str:
-        return self._config.label
-
-    @property
-    def model(self) -> str:
-        return self._config.model
 
     async def recognize(
         self,
@@ -91,33 +78,19 @@ class AnthropicProvider:
             )
         except anthropic.AnthropicError as err:
             raise self._error(err) from None
-        latency = time.monotonic() - started
-        rate_limits = parse_rate_limits(raw.headers)
-        try:
-            message = raw.parse()
-        except ValueError:
-            raise InvalidOutputError(
-                f"{self.label}: response body is not valid JSON",
-                provider=self.label,
-                rate_limits=rate_limits,
-            ) from None
-        usage = _usage(message)
-        try:
-            tool_input = _tool_input(message, self.label)
-            reply = intent_from_object(tool_input, provider=self.label)
-        except InvalidOutputError as err:
-            err.usage = usage
-            err.rate_limits = rate_limits
-            raise
-        return ProviderResult(
-            provider=self.label,
+        return sdk_result(
+            raw,
+            started=started,
+            label=self.label,
             model=self.model,
-            reply=reply,
-            usage=usage,
-            latency_s=latency,
-            raw=json.dumps(tool_input, ensure_ascii=False),
-            rate_limits=rate_limits,
+            usage_of=_usage,
+            answer_of=self._answer,
         )
+
+    def _answer(self, message: Any) -> tuple[IntentReply, str]:
+        tool_input = _tool_input(message, self.label)
+        reply = intent_from_object(tool_input, provider=self.label)
+        return reply, json.dumps(tool_input, ensure_ascii=False)
 
     async def validate(self, *, timeout: float) -> None:
         try:
@@ -135,29 +108,7 @@ class AnthropicProvider:
             await self._client.close()
 
     def _error(self, err: anthropic.AnthropicError) -> ProviderError:
-        label = self.label
-        if isinstance(err, anthropic.APITimeoutError):
-            return ProviderTimeoutError(f"{label}: request timed out", provider=label)
-        if isinstance(err, anthropic.APIStatusError):
-            return error_for_status(
-                err.status_code,
-                error_detail(err.body, err.message),
-                provider=label,
-                headers=err.response.headers,
-                secret=self._config.api_key,
-            )
-        if isinstance(err, anthropic.APIConnectionError):
-            cause = err.__cause__
-            why = f"{type(cause).__name__}: {cause}" if cause else err.message
-            return ProviderConnectionError(
-                f"{label}: cannot connect ({redact(why, self._config.api_key)})", provider=label
-            )
-        if isinstance(err, anthropic.APIResponseValidationError):
-            return InvalidOutputError(f"{label}: unexpected response shape", provider=label)
-        return ProviderError(
-            f"{label}: {type(err).__name__}: {redact(str(err), self._config.api_key)}",
-            provider=label,
-        )
+        return sdk_error(err, anthropic, label=self.label, secret=self._config.api_key)
 
 
 def _usage(message: Any) -> Usage:

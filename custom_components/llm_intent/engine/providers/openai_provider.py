@@ -14,16 +14,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import openai
 
-from ..errors import (
-    InvalidOutputError,
-    ProviderConnectionError,
-    ProviderError,
-    ProviderTimeoutError,
-)
-from ..types import ProviderConfig, ProviderRequest, ProviderResult, Usage
-from .errors_map import bounded, error_detail, error_for_status, redact
-from .headers import parse_rate_limits
+from ..errors import InvalidOutputError, ProviderError
+from ..types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from .errors_map import bounded
 from .intent_reply import intent_from_text
+from .sdk_common import SdkProvider, sdk_error, sdk_result
 
 if TYPE_CHECKING:
     import httpx
@@ -34,7 +29,7 @@ KINDS = ("openai", "openai_compatible")
 _FIXED_TEMPERATURE_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")
 
 
-class OpenAIProvider:
+class OpenAIProvider(SdkProvider):
     """A model behind the OpenAI Chat Completions API."""
 
     def __init__(
@@ -64,14 +59,6 @@ class OpenAIProvider:
         )
         self._owns_client = http_client is None
 
-    @property
-    def label(self) -> str:
-        return self._config.label
-
-    @property
-    def model(self) -> str:
-        return self._config.model
-
     async def recognize(
         self,
         request: ProviderRequest,
@@ -91,33 +78,18 @@ class OpenAIProvider:
             )
         except openai.OpenAIError as err:
             raise self._error(err) from None
-        latency = time.monotonic() - started
-        rate_limits = parse_rate_limits(raw.headers)
-        try:
-            completion = raw.parse()
-        except ValueError:
-            raise InvalidOutputError(
-                f"{self.label}: response body is not valid JSON",
-                provider=self.label,
-                rate_limits=rate_limits,
-            ) from None
-        usage = _usage(completion)
-        try:
-            text = _answer_text(completion, self.label)
-            reply = intent_from_text(text, provider=self.label)
-        except InvalidOutputError as err:
-            err.usage = usage
-            err.rate_limits = rate_limits
-            raise
-        return ProviderResult(
-            provider=self.label,
+        return sdk_result(
+            raw,
+            started=started,
+            label=self.label,
             model=self.model,
-            reply=reply,
-            usage=usage,
-            latency_s=latency,
-            raw=text,
-            rate_limits=rate_limits,
+            usage_of=_usage,
+            answer_of=self._answer,
         )
+
+    def _answer(self, completion: Any) -> tuple[IntentReply, str]:
+        text = _answer_text(completion, self.label)
+        return intent_from_text(text, provider=self.label), text
 
     async def validate(self, *, timeout: float) -> None:
         try:
@@ -166,29 +138,7 @@ class OpenAIProvider:
         return arguments
 
     def _error(self, err: openai.OpenAIError) -> ProviderError:
-        label = self.label
-        if isinstance(err, openai.APITimeoutError):
-            return ProviderTimeoutError(f"{label}: request timed out", provider=label)
-        if isinstance(err, openai.APIStatusError):
-            return error_for_status(
-                err.status_code,
-                error_detail(err.body, err.message),
-                provider=label,
-                headers=err.response.headers,
-                secret=self._config.api_key,
-            )
-        if isinstance(err, openai.APIConnectionError):
-            cause = err.__cause__
-            why = f"{type(cause).__name__}: {cause}" if cause else err.message
-            return ProviderConnectionError(
-                f"{label}: cannot connect ({redact(why, self._config.api_key)})", provider=label
-            )
-        if isinstance(err, openai.APIResponseValidationError):
-            return InvalidOutputError(f"{label}: unexpected response shape", provider=label)
-        return ProviderError(
-            f"{label}: {type(err).__name__}: {redact(str(err), self._config.api_key)}",
-            provider=label,
-        )
+        return sdk_error(err, openai, label=self.label, secret=self._config.api_key)
 
 
 def _usage(completion: Any) -> Usage:

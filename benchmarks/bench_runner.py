@@ -18,9 +18,10 @@ import sys
 from typing import Any
 
 from .ha_jobs import Job
-from .ha_worker import SPEC_ENV
 
 ROOT = Path(__file__).parents[1]
+# Names the spec file ``ha_worker.py`` reads its jobs from.
+SPEC_ENV = "LLM_INTENT_BENCH_SPEC"
 
 
 def _env() -> dict[str, str]:

@@ -34,7 +34,6 @@ from .ha_setup import (
     setup_llm_intent,
     setup_openai_conversation,
     tag_requests,
-    widen_provider_concurrency,
 )
 from .link import ProviderLink
 from .provider import Plan
@@ -87,12 +86,20 @@ class Agent:
 
 
 async def start_agent(
-    hass: HomeAssistant, link: ProviderLink, job: Job, *, prefer_local: bool
+    hass: HomeAssistant,
+    link: ProviderLink,
+    job: Job,
+    *,
+    prefer_local: bool,
+    options: dict[str, Any] | None = None,
 ) -> Agent:
+    """The home and one agent; ``options`` are LLM Intent's (left at their defaults if None)."""
     await build_home(hass, load_fixture_home(job.fixtures))
     await link.configure(Plan(seed=job.seed), all_labels())
     if job.system == LLM_INTENT:
-        agent_id, entry = await setup_llm_intent(hass, link.base_url, prefer_local=prefer_local)
+        agent_id, entry = await setup_llm_intent(
+            hass, link.base_url, prefer_local=prefer_local, options=options
+        )
     else:
         agent_id, entry = await setup_openai_conversation(hass, link.base_url)
     tag_requests(hass)
@@ -100,7 +107,7 @@ async def start_agent(
     if job.system == LLM_INTENT:
         observe_outcomes(entry, agent.outcomes)
     # First use loads HA's sentence files, tiktoken and the SDK: not what is measured.
-    # Untagged, so the provider's draws and the counts below never see them.
+    # Numbered -1, a number no measured command has, so no figure counts them.
     for text, language in (
         ("włącz światło w kuchni", "pl"),
         ("a może coś innego", "pl"),
@@ -132,6 +139,12 @@ def _acted(job: Job, agent: Agent, run: CommandRun, served: Sequence[dict[str, A
         return outcome is not None and outcome.executed and outcome.success
     # openai_conversation acts by calling a tool; its answer alone is not an action.
     return any(r["tool"] and r["kind"] == "ok" for r in served)
+
+
+def _llm_error(agent: Agent, run: CommandRun) -> str | None:
+    """Why LLM Intent's model path gave no answer (timeout, queue_full...), if it did not."""
+    outcome = agent.outcomes.get(run.index)
+    return outcome.llm_error if outcome is not None else None
 
 
 # --- cost --------------------------------------------------------------------------
@@ -231,7 +244,8 @@ def _timings(
         e2e.setdefault("all", []).append(run.e2e_ms)
         if served:
             round_trips.append(len(served))
-        spent = union_seconds([(r["started"], r["ended"]) for r in served]) * 1000
+        answered = [(r["started"], r["ended"]) for r in served if r["ended"] >= r["started"]]
+        spent = union_seconds(answered) * 1000
         clean = not (run.capped or run.error or any(r["kind"] != "ok" for r in served))
         if clean:
             if served:
@@ -245,6 +259,8 @@ def _timings(
                 "e2e_ms": round(run.e2e_ms, 2),
                 "provider_ms": round(spent, 2),
                 "requests": [r["kind"] for r in served],
+                "acted": _acted(job, agent, run, served),
+                "llm_error": _llm_error(agent, run),
             }
         )
     return {
@@ -256,7 +272,7 @@ def _timings(
         "capped": sum(r.capped for r in runs),
         "errors": sum(r.error is not None for r in runs),
         "answered": sum(r.answered for r in runs),
-        "acted": sum(_acted(job, agent, r, grouped.get(r.index, [])) for r in runs),
+        "acted": sum(row["acted"] for row in rows),
         "rows": rows,
     }
 
@@ -270,7 +286,12 @@ async def run_latency(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict
     commands, ``job.concurrency`` in flight, the provider's seeded latency (and,
     for ``failures``, its errors and hangs).
     """
-    agent = await start_agent(hass, link, job, prefer_local=True)
+    # LLM Intent's default of 4 requests in flight protects an account's rate limit;
+    # with job.concurrency commands in flight it would only add queueing, which
+    # ``run_burst`` measures with the defaults.
+    agent = await start_agent(
+        hass, link, job, prefer_local=True, options={"max_concurrency": job.concurrency + 14}
+    )
     commands = latency_commands(job.commands, job.seed)
     solo_commands = commands[: min(len(commands), 200)]
     solo: dict[str, Any] | None = None
@@ -283,8 +304,6 @@ async def run_latency(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict
         if job.system == LLM_INTENT and agent.entry.runtime_data.cache is not None:
             # The timed pass must find the cache as empty as the first pass did.
             await agent.entry.runtime_data.cache.clear()
-    if job.system == LLM_INTENT:
-        widen_provider_concurrency(agent.entry, job.concurrency + 14)
     await link.configure(latency_plan(job.variant, job.seed, job.provider_scale))
     began = time.monotonic()
     runs = await converse_all(

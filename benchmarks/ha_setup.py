@@ -29,10 +29,8 @@ from homeassistant.setup import async_setup_component
 import httpx
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.llm_intent.const import DEFAULT_REQUEST_TIMEOUT, DOMAIN
-from custom_components.llm_intent.engine.limiter import RateLimiter
+from custom_components.llm_intent.const import DOMAIN
 from custom_components.llm_intent.engine.pipeline import Outcome
-from custom_components.llm_intent.engine.router import Route, Router
 
 from .fixture_home import FixtureHome
 from .provider import COMMAND_HEADER
@@ -152,7 +150,12 @@ def _agent_of(hass: HomeAssistant, platform: str) -> str:
 
 
 async def setup_llm_intent(
-    hass: HomeAssistant, base_url: str, *, prefer_local: bool, model: str = "gpt-4o-mini"
+    hass: HomeAssistant,
+    base_url: str,
+    *,
+    prefer_local: bool,
+    model: str = "gpt-4o-mini",
+    options: dict[str, Any] | None = None,
 ) -> tuple[str, ConfigEntry[Any]]:
     entry = MockConfigEntry(
         domain=DOMAIN,
@@ -162,7 +165,7 @@ async def setup_llm_intent(
             "api_key": BENCH_KEY,
             "model": model,
         },
-        options={"prefer_local": prefer_local},
+        options={"prefer_local": prefer_local, **(options or {})},
         title="LLM Intent",
     )
     entry.add_to_hass(hass)
@@ -249,26 +252,3 @@ def observe_outcomes(entry: ConfigEntry[Any], into: dict[int, Outcome]) -> None:
         return recorded(outcome) if recorded is not None else None
 
     pipeline.on_outcome = observe
-
-
-def widen_provider_concurrency(entry: ConfigEntry[Any], max_concurrency: int) -> None:
-    """Give LLM Intent's provider ``max_concurrency`` slots instead of its default 4.
-
-    The default protects an account's rate limit; for measuring per-command
-    latency with many commands in flight it would only add queueing, which
-    ``burst`` measures on its own. Everything else is the integration's own
-    router: same breakers, retry policy, budget hook and deadline.
-    """
-    llm = entry.runtime_data.llm
-    if llm is None:
-        return
-    routes = [
-        Route(
-            r.provider,
-            r.breaker,
-            RateLimiter(r.limiter.name, max_concurrency=max_concurrency, max_queue=1000),
-        )
-        for r in llm.router.routes
-    ]
-    deadline = float(entry.options.get("request_timeout", DEFAULT_REQUEST_TIMEOUT))
-    llm.router = Router(routes, before_send=llm.before_send, deadline_s=deadline)

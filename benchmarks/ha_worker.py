@@ -20,10 +20,9 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 import pytest
 
+from .bench_runner import SPEC_ENV
 from .ha_jobs import RUNNERS, Job
 from .link import RemoteLink
-
-SPEC_ENV = "LLM_INTENT_BENCH_SPEC"
 
 
 def _spec() -> dict[str, Any]:

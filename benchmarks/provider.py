@@ -129,14 +129,15 @@ class BenchProvider(FakeProviderServer):
         round_trip = self.state.rounds[command]
         self.state.rounds[command] += 1
         served = Served(command, round_trip, request.path, started=started)
+        if request.path != "/v1/models":
+            # Logged on arrival: a request still unanswered when the log is read is a fact too.
+            self.state.served.append(served)
         token = _CURRENT.set(served)
         try:
             return await super()._serve(request, api, render)
         finally:
             _CURRENT.reset(token)
             served.ended = time.monotonic()
-            if request.path != "/v1/models":
-                self.state.served.append(served)
 
     async def _next_behaviour(self, recorded: RecordedRequest) -> Behaviour:
         behaviour = await super()._next_behaviour(recorded)
@@ -169,6 +170,8 @@ class BenchProvider(FakeProviderServer):
             row = asdict(served)
             if not bodies:
                 row.pop("body")
+            if not served.ended and served.kind == "ok":
+                row["kind"] = "unfinished"
             rows.append(row)
         return rows
 

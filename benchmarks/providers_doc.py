@@ -51,7 +51,10 @@ def update_row(text: str, model: str, summary: dict[str, Any], today: date) -> s
         latency_ms.get("llm_p50") or latency_ms["p50"],
         latency_ms.get("llm_p95") or (latency_ms["p95"]),
     )
-    latency = f"{p50:.0f} / {p95:.0f} ms" if p50 is not None and p95 is not None else "–"
+    digits = 1 if p95 is not None and p95 < 10 else 0
+    latency = (
+        f"{p50:.{digits}f} / {p95:.{digits}f} ms" if p50 is not None and p95 is not None else "–"
+    )
     polish = next((r for r in summary.get("by_language", []) if r["name"] == "pl"), None)
     updates = {
         ACCURACY: accuracy,

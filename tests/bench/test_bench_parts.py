@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 import statistics
+from typing import Any
 
 import httpx
 import pytest
@@ -101,6 +103,31 @@ async def test_provider_attributes_each_request_to_its_command(socket_enabled: N
         await provider.stop()
 
 
+async def test_a_request_still_unanswered_is_in_the_log(socket_enabled: None) -> None:
+    """Reading the log mid-request must show it, or a slow command looks like no request."""
+    provider = BenchProvider(LabelBrain({}))
+    await provider.start()
+    try:
+        provider.configure(Plan(seed=1, hang_rate=1.0))
+        async with httpx.AsyncClient() as client:
+            pending = asyncio.ensure_future(
+                client.post(
+                    f"{provider.openai_base_url}/chat/completions",
+                    headers={COMMAND_HEADER: "3"},
+                    json={"model": "m", "messages": [{"role": "user", "content": "x"}]},
+                )
+            )
+            while not provider.state.served:
+                await asyncio.sleep(0)
+            while provider.state.served[0].kind == "ok":
+                await asyncio.sleep(0)
+            log = provider.log()
+            pending.cancel()
+    finally:
+        await provider.stop()
+    assert [(r["command"], r["kind"], r["ended"]) for r in log] == [(3, "hang", 0.0)]
+
+
 async def test_provider_in_its_own_process_takes_orders_and_reports(socket_enabled: None) -> None:
     with provider_process() as urls:
         link = RemoteLink(urls["base_url"], urls["control_url"])
@@ -150,7 +177,7 @@ async def test_cache_replay_counts_hits_among_commands_past_local(socket_enabled
 
 
 def test_cost_table_divides_core_by_ours() -> None:
-    def run(tokens: float, trips: float) -> dict:
+    def run(tokens: float, trips: float) -> dict[str, Any]:
         return {
             "summary": {
                 "input_tokens_per_command": tokens,

@@ -6,11 +6,19 @@ from collections import Counter
 from datetime import date
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks.brain import Label, LabelBrain
-from benchmarks.dataset import OUT_OF_SCOPE, UNCLEAR, FormatError, load_dataset, parse_record
+from benchmarks.dataset import (
+    OUT_OF_SCOPE,
+    UNCLEAR,
+    FormatError,
+    Record,
+    load_dataset,
+    parse_record,
+)
 from benchmarks.eval import UsageError, evaluate, main, parse_args, provider_config
 from benchmarks.eval_run import CATALOGUE
 from benchmarks.fixture_home import load_fixture_home, parse_fixture_home
@@ -26,11 +34,11 @@ HOME = DATA / "eval_home.json"
 
 
 @pytest.fixture(scope="module")
-def records() -> list:
+def records() -> list[Record]:
     return load_dataset(DATASET)
 
 
-def test_dataset_is_mostly_polish_and_covers_the_catalogue(records: list) -> None:
+def test_dataset_is_mostly_polish_and_covers_the_catalogue(records: list[Record]) -> None:
     langs = Counter(r.lang for r in records)
     assert len(records) >= 100
     assert 0.65 <= langs["pl"] / len(records) <= 0.75
@@ -44,7 +52,7 @@ def test_dataset_is_mostly_polish_and_covers_the_catalogue(records: list) -> Non
     assert len(intents - {UNCLEAR, OUT_OF_SCOPE}) >= 20
 
 
-def test_every_labelled_name_exists_in_the_fixture_home(records: list) -> None:
+def test_every_labelled_name_exists_in_the_fixture_home(records: list[Record]) -> None:
     """A label naming a device the home lacks could never be predicted."""
     fixtures = load_fixture_home(HOME)
     home = fixtures.engine_home()
@@ -73,7 +81,7 @@ def test_the_same_devices_named_differently_score_as_the_same_slots() -> None:
     home = load_fixture_home(HOME).engine_home()
     catalogue = load_catalogue(CATALOGUE)
 
-    def same(intent: str, a: dict, b: dict) -> bool:
+    def same(intent: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
         return slots_match(intent, a, b, home, catalogue, "pl")
 
     # The bedroom's only fan, by name or by room and kind.
@@ -145,7 +153,7 @@ def test_a_provider_without_its_key_is_a_usage_error_not_a_silent_local_run() ->
 
 
 async def test_provider_run_goes_through_the_paid_path(
-    fake_provider: FakeProviderServer, records: list, tmp_path: Path
+    fake_provider: FakeProviderServer, records: list[Record], tmp_path: Path
 ) -> None:
     """--provider openai against a server that answers with the labels."""
     fake_provider.default_handler = LabelBrain({r.text: Label(r.intent, r.slots) for r in records})

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import anthropic
 
-from ..errors import InvalidOutputError, ProviderError
+from ..errors import InvalidOutputError
 from ..types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
-from .errors_map import bounded
 from .intent_reply import intent_from_object
-from .sdk_common import SdkProvider, sdk_error, sdk_result
+from .sdk_common import SdkProvider, sdk_result
 
 if TYPE_CHECKING:
     import httpx
@@ -31,6 +30,9 @@ TOOL_DESCRIPTION = (
 
 class AnthropicProvider(SdkProvider):
     """A Claude model behind the Anthropic Messages API."""
+
+    _sdk = anthropic
+    _sdk_base_error = anthropic.AnthropicError
 
     def __init__(
         self, config: ProviderConfig, http_client: httpx.AsyncClient | None = None
@@ -55,29 +57,25 @@ class AnthropicProvider(SdkProvider):
         timeout: float,
     ) -> ProviderResult:
         started = time.monotonic()
-        try:
-            raw = await bounded(
-                self._client.messages.with_raw_response.create(
-                    model=self.model,
-                    max_tokens=request.max_output_tokens,
-                    temperature=request.temperature,
-                    system=request.system,
-                    messages=[{"role": "user", "content": request.user}],
-                    tools=[
-                        {
-                            "name": TOOL_NAME,
-                            "description": TOOL_DESCRIPTION,
-                            "input_schema": request.schema,
-                        }
-                    ],
-                    tool_choice={"type": "tool", "name": TOOL_NAME},
-                    timeout=timeout,
-                ),
-                seconds=timeout,
-                provider=self.label,
-            )
-        except anthropic.AnthropicError as err:
-            raise self._error(err) from None
+        raw = await self._send(
+            self._client.messages.with_raw_response.create(
+                model=self.model,
+                max_tokens=request.max_output_tokens,
+                temperature=request.temperature,
+                system=request.system,
+                messages=[{"role": "user", "content": request.user}],
+                tools=[
+                    {
+                        "name": TOOL_NAME,
+                        "description": TOOL_DESCRIPTION,
+                        "input_schema": request.schema,
+                    }
+                ],
+                tool_choice={"type": "tool", "name": TOOL_NAME},
+                timeout=timeout,
+            ),
+            timeout=timeout,
+        )
         return sdk_result(
             raw,
             started=started,
@@ -93,22 +91,12 @@ class AnthropicProvider(SdkProvider):
         return reply, json.dumps(tool_input, ensure_ascii=False)
 
     async def validate(self, *, timeout: float) -> None:
-        try:
-            await bounded(
-                self._client.models.list(limit=1, timeout=timeout),
-                seconds=timeout,
-                provider=self.label,
-            )
-        except anthropic.AnthropicError as err:
-            raise self._error(err) from None
+        await self._send(self._client.models.list(limit=1, timeout=timeout), timeout=timeout)
 
     async def aclose(self) -> None:
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""
         if self._owns_client:
             await self._client.close()
-
-    def _error(self, err: anthropic.AnthropicError) -> ProviderError:
-        return sdk_error(err, anthropic, label=self.label, secret=self._config.api_key)
 
 
 def _usage(message: Any) -> Usage:

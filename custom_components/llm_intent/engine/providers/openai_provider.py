@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import openai
 
-from ..errors import InvalidOutputError, ProviderError
+from ..errors import InvalidOutputError
 from ..types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
-from .errors_map import bounded
 from .intent_reply import intent_from_text
-from .sdk_common import SdkProvider, sdk_error, sdk_result
+from .sdk_common import SdkProvider, sdk_result
 
 if TYPE_CHECKING:
     import httpx
@@ -31,6 +30,9 @@ _FIXED_TEMPERATURE_PREFIXES = ("o1", "o3", "o4", "gpt-5", "gpt-6")
 
 class OpenAIProvider(SdkProvider):
     """A model behind the OpenAI Chat Completions API."""
+
+    _sdk = openai
+    _sdk_base_error = openai.OpenAIError
 
     def __init__(
         self, config: ProviderConfig, http_client: httpx.AsyncClient | None = None
@@ -66,18 +68,14 @@ class OpenAIProvider(SdkProvider):
         timeout: float,
     ) -> ProviderResult:
         started = time.monotonic()
-        try:
-            raw = await bounded(
-                self._client.chat.completions.with_raw_response.create(
-                    **self._arguments(request),
-                    extra_headers=self._extra_headers,
-                    timeout=timeout,
-                ),
-                seconds=timeout,
-                provider=self.label,
-            )
-        except openai.OpenAIError as err:
-            raise self._error(err) from None
+        raw = await self._send(
+            self._client.chat.completions.with_raw_response.create(
+                **self._arguments(request),
+                extra_headers=self._extra_headers,
+                timeout=timeout,
+            ),
+            timeout=timeout,
+        )
         return sdk_result(
             raw,
             started=started,
@@ -92,14 +90,10 @@ class OpenAIProvider(SdkProvider):
         return intent_from_text(text, provider=self.label), text
 
     async def validate(self, *, timeout: float) -> None:
-        try:
-            await bounded(
-                self._client.models.list(extra_headers=self._extra_headers, timeout=timeout),
-                seconds=timeout,
-                provider=self.label,
-            )
-        except openai.OpenAIError as err:
-            raise self._error(err) from None
+        await self._send(
+            self._client.models.list(extra_headers=self._extra_headers, timeout=timeout),
+            timeout=timeout,
+        )
 
     async def aclose(self) -> None:
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""
@@ -136,9 +130,6 @@ class OpenAIProvider(SdkProvider):
         if self._compatible or not self.model.startswith(_FIXED_TEMPERATURE_PREFIXES):
             arguments["temperature"] = request.temperature
         return arguments
-
-    def _error(self, err: openai.OpenAIError) -> ProviderError:
-        return sdk_error(err, openai, label=self.label, secret=self._config.api_key)
 
 
 def _usage(completion: Any) -> Usage:

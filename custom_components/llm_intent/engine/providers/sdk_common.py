@@ -7,7 +7,7 @@ classes carry the same names and their raw responses the same ``headers`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import time
 from types import ModuleType
 from typing import Any
@@ -19,13 +19,18 @@ from ..errors import (
     ProviderTimeoutError,
 )
 from ..types import IntentReply, ProviderConfig, ProviderResult, Usage
-from .errors_map import error_detail, error_for_status, redact
+from .errors_map import bounded, error_detail, error_for_status, redact
 from .headers import parse_rate_limits
 
 
 class SdkProvider:
-    """Label and model of a provider built on one of the SDKs, from its config."""
+    """What a provider built on one of the SDKs shares: names, and calls bounded in time.
 
+    A subclass names its SDK module and that SDK's base exception class.
+    """
+
+    _sdk: ModuleType
+    _sdk_base_error: type[Exception]
     _config: ProviderConfig
 
     @property
@@ -35,6 +40,16 @@ class SdkProvider:
     @property
     def model(self) -> str:
         return self._config.model
+
+    async def _send[T](self, call: Awaitable[T], *, timeout: float) -> T:
+        """Await one SDK call within ``timeout``; SDK failures become ProviderErrors."""
+        try:
+            return await bounded(call, seconds=timeout, provider=self.label)
+        except self._sdk_base_error as err:
+            raise self._error(err) from None
+
+    def _error(self, err: Exception) -> ProviderError:
+        return sdk_error(err, self._sdk, label=self.label, secret=self._config.api_key)
 
 
 def sdk_error(err: Exception, sdk: ModuleType, *, label: str, secret: str | None) -> ProviderError:

@@ -26,6 +26,8 @@ class HomeSnapshots:
         self.hass = hass
         self._home: Home | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
+        # Entity count at the last build: states appear without registry events.
+        self._count = -1
 
     @callback
     def async_start(self) -> None:
@@ -49,11 +51,9 @@ class HomeSnapshots:
     def home(self) -> Home:
         # States and exposure change without registry events; a snapshot is cheap
         # (one pass over the states), so it is rebuilt when the entity count moves.
-        if self._home is None or self._count != len(self.hass.states.async_entity_ids()):
+        if self._home is None or self._count != self.hass.states.async_entity_ids_count():
             self._home = self._build()
         return self._home
-
-    _count = -1
 
     def _build(self) -> Home:
         hass = self.hass
@@ -62,8 +62,7 @@ class HomeSnapshots:
         entities = er.async_get(hass)
         devices = dr.async_get(hass)
         found: list[Entity] = []
-        all_ids = hass.states.async_entity_ids()
-        self._count = len(all_ids)
+        self._count = hass.states.async_entity_ids_count()
         for state in hass.states.async_all():
             if not async_should_expose(hass, CONVERSATION_DOMAIN, state.entity_id):
                 continue

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 import statistics
 from typing import Any
 
+from custom_components.llm_intent.engine.cache import DEFAULT_TTL
+
 from .ha_jobs import CORE, LLM_INTENT
 from .stats import Spread, spread_text
 from .table import text_table
@@ -183,7 +185,7 @@ def cache_table(replays: Sequence[Mapping[str, Any]], title: str) -> str:
 
     rows = [
         [
-            _ttl(ttl),
+            _ttl(ttl) + (" (default)" if ttl == DEFAULT_TTL else ""),
             first(runs, "commands"),
             first(runs, "past_local"),
             first(runs, "cache_hits"),

@@ -37,6 +37,7 @@ from custom_components.llm_intent.engine.home import Home
 from custom_components.llm_intent.engine.pipeline import Command, ExecResult, Pipeline, Settings
 from custom_components.llm_intent.engine.pricing import PriceBook
 from custom_components.llm_intent.engine.prompt import PROMPT_VERSION
+from custom_components.llm_intent.engine.cache import DEFAULT_TTL
 from custom_components.llm_intent.engine.recognition import Recognition
 from custom_components.llm_intent.engine.types import ProviderConfig
 
@@ -50,8 +51,9 @@ from .provider import BenchProvider, Plan
 from .request_tokens import RequestCounter
 from .stats import peak_rss_mib
 
-DEFAULT_TTL_S = 300.0  # the integration's default cache lifetime
-TTLS_S = (DEFAULT_TTL_S, 3600.0, 86_400.0, 7 * 86_400.0)
+# Five minutes (the lifetime the product was first specified with), an hour, a
+# day, and the integration's default.
+TTLS_S = tuple(sorted({300.0, 3600.0, 86_400.0, DEFAULT_TTL}))
 FIXTURES = Path(__file__).parents[1] / "tests" / "data" / "eval_home.json"
 MODEL = "gpt-4o-mini"
 PRICED_MODELS = ("gpt-4o-mini", "claude-haiku-4-5")

@@ -65,11 +65,42 @@ def http_storage(port: int) -> dict[str, object]:
     }
 
 
-def prepare(port: int) -> None:
-    """Bind the development instance to 127.0.0.1 only (see ``http_storage``)."""
-    storage = CONFIG / ".storage"
-    storage.mkdir(exist_ok=True)
+# Onboarding steps that have side effects this machine does without. Finishing
+# core_config over HTTP adds the met.no weather and Radio Browser entries, which
+# call the internet; analytics only records a choice. Both are stored as done
+# before Home Assistant starts, and the owner is then created over HTTP (the
+# "user" step) and the "integration" step finishes onboarding. Marking every
+# step done up front would not do: Home Assistant then serves no onboarding
+# views, and nothing could create the owner.
+PRESET_ONBOARDING_STEPS = ("core_config", "analytics")
+
+
+def onboarding_storage(existing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """HA's stored onboarding progress with ``PRESET_ONBOARDING_STEPS`` done.
+
+    Steps already done in ``existing`` (an earlier run's file) stay done. The
+    format is homeassistant/components/onboarding's store: key "onboarding",
+    version 4, ``{"done": [step, ...]}``.
+    """
+    done: list[str] = list(((existing or {}).get("data") or {}).get("done") or [])
+    done += [step for step in PRESET_ONBOARDING_STEPS if step not in done]
+    return {"version": 4, "minor_version": 1, "key": "onboarding", "data": {"done": done}}
+
+
+def write_storage(storage: Path, port: int) -> None:
+    """The stored HTTP settings and onboarding progress, before Home Assistant starts."""
+    storage.mkdir(parents=True, exist_ok=True)
     (storage / "http").write_text(json.dumps(http_storage(port), indent=2))
+    onboarding = storage / "onboarding"
+    existing = json.loads(onboarding.read_text()) if onboarding.exists() else None
+    # A file in an older format is left to Home Assistant, which migrates it.
+    if existing is None or existing.get("version") == 4:
+        onboarding.write_text(json.dumps(onboarding_storage(existing), indent=2))
+
+
+def prepare(port: int) -> None:
+    """Before HA starts: listen on 127.0.0.1 only, skip internet-bound onboarding steps."""
+    write_storage(CONFIG / ".storage", port)
 
 
 async def wait_up(session: aiohttp.ClientSession, url: str, timeout: float = 170) -> None:
@@ -122,14 +153,15 @@ async def token(session: aiohttp.ClientSession, url: str) -> str:
     ) as resp:
         access = (await resp.json())["access_token"]
     headers = {"Authorization": f"Bearer {access}"}
-    # core_config is skipped on purpose: it adds a weather integration that calls
-    # the internet, and the development instance stays on this machine.
-    for step, body in (
-        ("analytics", {}),
-        ("integration", {"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID}),
-    ):
-        async with session.post(f"{url}/api/onboarding/{step}", json=body, headers=headers):
-            pass
+    # core_config and analytics were stored as done by --prepare (it would add a
+    # weather integration that calls the internet); this last step completes it.
+    async with session.post(
+        f"{url}/api/onboarding/integration",
+        json={"client_id": CLIENT_ID, "redirect_uri": CLIENT_ID},
+        headers=headers,
+    ) as resp:
+        if resp.status not in (200, 403):  # 403: already done by an earlier run
+            raise SystemExit(f"finishing onboarding failed ({resp.status})")
     long_lived = await ws_call(
         session,
         url,
@@ -225,7 +257,7 @@ async def main(url: str) -> None:
                         **update,
                     },
                 )
-        body = json.dumps(
+        example = json.dumps(
             {
                 "text": "włącz światło w kuchni",
                 "language": "pl",
@@ -237,7 +269,7 @@ async def main(url: str) -> None:
         print("Try a Polish command:")
         print(
             f"curl -s -H 'Authorization: Bearer {tok}' -H 'Content-Type: application/json' "
-            f"-d '{body}' {url}/api/conversation/process\n",
+            f"-d '{example}' {url}/api/conversation/process\n",
             flush=True,
         )
 
@@ -245,7 +277,7 @@ async def main(url: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:8123")
-    parser.add_argument("--prepare", type=int, metavar="PORT", help="write HTTP settings only")
+    parser.add_argument("--prepare", type=int, metavar="PORT", help="write stored settings only")
     args = parser.parse_args()
     if args.prepare:
         prepare(args.prepare)

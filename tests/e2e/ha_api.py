@@ -117,15 +117,19 @@ def onboard(url: str) -> str:
     )
     response.raise_for_status()
     access = response.json()["access_token"]
-    headers = {"Authorization": f"Bearer {access}"}
-    # core_config is left out: it adds weather and radio services that call the internet.
-    for step, body in (
-        ("analytics", {}),
-        ("integration", {"client_id": client_id, "redirect_uri": f"{url}/?auth_callback=1"}),
-    ):
-        requests.post(
-            f"{url}/api/onboarding/{step}", json=body, headers=headers, timeout=30
-        ).raise_for_status()
+    # core_config and analytics are stored as done before the start (see
+    # processes.prepare_config); this last step completes onboarding, which lets
+    # the frontend past its onboarding screen.
+    requests.post(
+        f"{url}/api/onboarding/integration",
+        json={"client_id": client_id, "redirect_uri": f"{url}/?auth_callback=1"},
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=30,
+    ).raise_for_status()
+    onboarding = requests.get(f"{url}/api/onboarding", timeout=30)
+    onboarding.raise_for_status()
+    pending = [s["step"] for s in onboarding.json() if not s["done"]]
+    assert not pending, f"onboarding steps left undone: {pending}"
     api = HomeAssistantAPI(url, access)
     try:
         token: str = api.ws(

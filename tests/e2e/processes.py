@@ -6,7 +6,6 @@ from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass
 import importlib.util
-import json
 import os
 from pathlib import Path
 import shutil
@@ -183,8 +182,9 @@ def _load_dev_bootstrap() -> ModuleType:
     return module
 
 
-# The stored HTTP settings of the development instance, which suit a run as well.
-_http_storage = _load_dev_bootstrap().http_storage
+# The stored settings of the development instance (HTTP on 127.0.0.1, onboarding
+# without its internet-bound steps), which suit a run as well.
+_write_storage = _load_dev_bootstrap().write_storage
 
 
 def prepare_config(config_dir: Path, port: int) -> None:
@@ -194,9 +194,10 @@ def prepare_config(config_dir: Path, port: int) -> None:
     # Home Assistant keeps its HTTP settings in storage; YAML ones would start as an
     # unconfirmed trial that reverts to port 8123 after five minutes. A stored,
     # confirmed configuration is what an installation that has been set up has.
-    storage = config_dir / ".storage"
-    storage.mkdir(exist_ok=True)
-    (storage / "http").write_text(json.dumps(_http_storage(port), indent=2))
+    # Onboarding's core_config and analytics steps are stored as done too: the
+    # first adds weather and radio services that call the internet. The owner is
+    # still created over HTTP (ha_api.onboard), which also finishes onboarding.
+    _write_storage(config_dir / ".storage", port)
     shutil.copytree(
         INTEGRATION,
         config_dir / "custom_components" / "llm_intent",

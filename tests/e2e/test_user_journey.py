@@ -90,8 +90,15 @@ def test_add_integration_rejects_a_wrong_key_then_accepts_the_right_one(
     fill_named(browser, "base_url", stack.provider.base_url)
     fill_named(browser, "api_key", "sk-wrong-key-0000")
     fill_named(browser, "model", MODEL)
-    # The form assumes a self-hosted, free model; this one is billed per token.
-    browser.click(browser.wait_for("ha-switch"))
+    # The form assumes a self-hosted, free model (its only switch, on by default);
+    # this one is billed per token, so the switch goes off.
+    free_model = browser.wait_for("ha-switch")
+    assert browser.js("return arguments[0].checked", free_model) is True
+    browser.click(free_model)
+    browser.wait(
+        "the free-model switch to go off",
+        lambda: browser.js("return arguments[0].checked", free_model) is False,
+    )
     browser.screenshot("provider-form-wrong-key")
     browser.click(browser.wait_for_text("Submit", "ha-button"))
 
@@ -99,6 +106,8 @@ def test_add_integration_rejects_a_wrong_key_then_accepts_the_right_one(
     browser.wait_for_text(rejected, "ha-alert")
     browser.screenshot("wrong-key-rejected")
     assert stack.api.get("/api/config/config_entries/entry?domain=llm_intent").json() == []
+    # The form comes back as it was sent: the model is still priced.
+    assert browser.js("return arguments[0].checked", browser.wait_for("ha-switch")) is False
 
     fill_named(browser, "api_key", PROVIDER_KEY)
     browser.click(browser.wait_for_text("Submit", "ha-button"))

@@ -363,6 +363,18 @@ async def test_memory_entries_expire_at_ttl() -> None:
     assert await h.count_entries() == 0
 
 
+async def test_default_lifetime_keeps_yesterdays_command_for_a_week() -> None:
+    # Bug caught: a lifetime of minutes, which misses nearly every household
+    # repeat (they come a day or a week apart: 5 % hits in scripts/bench cache).
+    h = await _memory_harness()
+    await h.cache.store("włącz światło w kuchni", "pl", VERSIONS, None, recognition())
+
+    h.clock.advance(86_400.0)
+    assert await h.cache.lookup("włącz światło w kuchni", "pl", VERSIONS, None) is not None
+    h.clock.advance(6 * 86_400.0)
+    assert await h.cache.lookup("włącz światło w kuchni", "pl", VERSIONS, None) is None
+
+
 async def test_memory_evicts_least_recently_used_by_count() -> None:
     # Bug caught: evicting the oldest insert (FIFO) instead of the least used.
     backend = MemoryCacheBackend(clock=ManualClock(), max_entries=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+import json
 
 import tiktoken
 
@@ -12,6 +13,7 @@ from custom_components.llm_intent.engine.prompt import (
     build_request,
     render_catalogue,
     render_context,
+    render_home,
     reply_schema,
 )
 
@@ -29,9 +31,9 @@ def test_static_rules_fit_in_500_tokens() -> None:
 def test_the_system_prompt_is_rules_catalogue_and_home_only() -> None:
     request = build_request("zrób mi kawę", "pl", CATALOGUE, HOME, Context())
     assert request.system.startswith(STATIC_INSTRUCTIONS)
-    assert "- HassTurnOn(name,area,floor,domain,device_class):" in request.system
-    assert "- Salon (Pokój dzienny) @Parter: Światło sufitowe salon [light]" in request.system
-    assert "Brama garażowa [cover/garage]" in request.system
+    assert "- HassTurnOn(*,floor,domain,device_class)\n" in request.system
+    assert "FLOOR Parter\n- Salon/Pokój dzienny: light: Światło sufitowe salon" in request.system
+    assert "cover/garage: Brama garażowa" in request.system
     # The command, the context and the time stay out of the cacheable prefix.
     assert "zrób mi kawę" not in request.system
     assert request.user.endswith("LANGUAGE: pl\nCOMMAND: zrób mi kawę")
@@ -40,7 +42,7 @@ def test_the_system_prompt_is_rules_catalogue_and_home_only() -> None:
 
 def test_enum_slots_list_their_values() -> None:
     text = render_catalogue(CATALOGUE)
-    assert "ClimateSetMode(name,area,mode=off|heat|cool|auto|heat_cool|dry|fan_only)" in text
+    assert "ClimateSetMode(*,mode=off|heat|cool|auto|heat_cool|dry|fan_only)" in text
     assert "state=on|off|open|closed|locked|unlocked" in text
 
 
@@ -60,13 +62,30 @@ def test_the_context_says_where_what_before_what_was_asked_and_when() -> None:
     assert render_context(Context(), HOME, None) == "CONTEXT: none"
 
 
-def test_the_reply_schema_is_strict() -> None:
+def test_the_reply_schema_fixes_only_the_envelope() -> None:
+    """Intent and slot names are checked by validate.py, not spelled out at 500 tokens a call."""
     schema = reply_schema(CATALOGUE)
-    assert schema["additionalProperties"] is False
-    assert set(schema["required"]) == {"intent", "slots", "confidence", "clarify_question"}
-    intents = schema["properties"]["intent"]["enum"]
-    assert {"unclear", "out_of_scope", "HassTurnOn"} <= set(intents)
-    slots = schema["properties"]["slots"]
-    assert slots["additionalProperties"] is False
-    assert set(slots["required"]) == set(slots["properties"])
-    assert "service" not in slots["properties"]
+    assert set(schema["required"]) == {"intent", "slots", "confidence"}
+    assert schema["properties"]["slots"] == {"type": "object"}
+    assert "enum" not in json.dumps(schema)
+
+
+def test_name_area_shorthand_only_for_intents_that_take_both() -> None:
+    lines = render_catalogue(CATALOGUE).splitlines()
+    assert lines[0] == "INTENTS name(slots, * = name,area): meaning"
+    assert "- HassMediaPause(*)" in lines
+    assert "- HassCancelTimer(name)" in lines
+    assert "- AreaAllOff(area)" in lines
+    assert "- HassNevermind()" in lines
+    assert "- LightBrightnessStep(*,step): Brighter or dimmer than now." in lines
+
+
+def test_home_lists_areas_under_their_floor_and_names_with_aliases() -> None:
+    text = render_home(HOME)
+    lines = text.splitlines()
+    parter = lines.index("FLOOR Parter")
+    assert lines[parter + 1].startswith("- Salon/Pokój dzienny: light: ")
+    assert "FLOOR Piętro\n- Sypialnia: light: Światło sypialnia, Lampka nocna; fan:" in text
+    # An area without a floor, and one without exposed devices, are still named.
+    assert text.endswith("NO FLOOR\n- Ogród")
+    assert "\n- Pokój dziecięcy\n" in text

@@ -18,7 +18,7 @@ from .conftest import CorrectModel, HomeCalls, recognize
 
 # docs/prompts/intent-recognition.md gives the measured figures; this bound
 # catches a prompt that grows by accident (a new rule, states, history).
-MAX_REQUEST_TOKENS = 2000
+MAX_REQUEST_TOKENS = 1100
 
 
 async def test_full_request_size_for_the_30_entity_home(
@@ -59,7 +59,7 @@ async def test_full_request_size_for_the_30_entity_home(
     # What is not exposed does not exist for the model; states are never sent.
     assert "Sejf" not in system
     assert "armed_away" not in system
-    assert "Telewizor [media_player]," in system
+    assert "; media_player: Telewizor" in system
 
 
 async def test_the_prompt_prefix_is_stable_between_commands(

@@ -37,7 +37,11 @@ __all__ = [
     "create_cache",
 ]
 
-DEFAULT_TTL = 300.0
+# A week: what is cached is the understood intent, never a device's state, and
+# its key changes with the home's names, the catalogue, the prompt and the
+# model, so age alone does not make an entry wrong. A household repeats its
+# commands daily and weekly, not within minutes (docs/performance.md, cache).
+DEFAULT_TTL = 7 * 86_400.0
 DEFAULT_MIN_CONFIDENCE = 0.7
 # Answers that say "I did not get it": replaying them would hide a later,
 # better recognition of the same words.

@@ -211,9 +211,11 @@ class _Reader:
         }
         if unknown := sorted(set(raw) - known):
             raise self.fail(f"intent {name}: unknown key {unknown[0]!r}", raw, unknown[0])
-        description = raw.get("description")
-        if not isinstance(description, str) or not description.strip():
-            raise self.fail(f"intent {name} needs a description", where, name)
+        # Optional: the intent's name is often description enough, and every
+        # word of it is sent with every request.
+        description = raw.get("description", "")
+        if not isinstance(description, str):
+            raise self.fail(f"intent {name}: description must be text", raw, "description")
         raw_slots = raw.get("slots") or {}
         if not isinstance(raw_slots, dict):
             raise self.fail(f"intent {name}: slots must be a mapping", raw, "slots")

@@ -1,9 +1,10 @@
 """OpenAI, and OpenAI-compatible servers (Ollama, vLLM, LocalAI, LM Studio), via the official SDK.
 
-One Chat Completions request per recognition, with the intent schema as a
-strict structured output, so the answer is JSON that already has the fields
-we need. Chat Completions rather than Responses because every compatible
-server implements it.
+One Chat Completions request per recognition, with the reply's envelope as a
+(non-strict) JSON schema: strict mode would need every intent and slot spelled
+out in the schema, which costs more tokens than the catalogue itself, and
+intent_reply/validate check the answer anyway. Chat Completions rather than
+Responses because every compatible server implements it.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class OpenAIProvider(SdkProvider):
         else:
             response_format = {
                 "type": "json_schema",
-                "json_schema": {"name": "intent", "strict": True, "schema": request.schema},
+                "json_schema": {"name": "intent", "strict": False, "schema": request.schema},
             }
         arguments: dict[str, Any] = {
             "model": self.model,

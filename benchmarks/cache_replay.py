@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from custom_components.llm_intent.engine.cache import create_cache
+from custom_components.llm_intent.engine.cache import DEFAULT_TTL, create_cache
 from custom_components.llm_intent.engine.cache_adapter import PipelineCache
 from custom_components.llm_intent.engine.catalogue import IntentSpec, load_catalogue
 from custom_components.llm_intent.engine.clock import ManualClock
@@ -37,7 +37,6 @@ from custom_components.llm_intent.engine.home import Home
 from custom_components.llm_intent.engine.pipeline import Command, ExecResult, Pipeline, Settings
 from custom_components.llm_intent.engine.pricing import PriceBook
 from custom_components.llm_intent.engine.prompt import PROMPT_VERSION
-from custom_components.llm_intent.engine.cache import DEFAULT_TTL
 from custom_components.llm_intent.engine.recognition import Recognition
 from custom_components.llm_intent.engine.types import ProviderConfig
 

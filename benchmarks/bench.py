@@ -65,6 +65,7 @@ def _jobs(mode: str, system: str, args: argparse.Namespace) -> list[Job]:
 
 def run_mode(mode: str, args: argparse.Namespace, stamp: str) -> tuple[str, dict[str, Any]]:
     work = args.out / f"work-{stamp}"
+    work.mkdir(parents=True, exist_ok=True)
     systems = [s for s in args.systems.split(",") if s]
     if mode == "cache":
         if args.generate:

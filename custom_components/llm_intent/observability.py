@@ -32,7 +32,6 @@ from .engine.pipeline import Outcome
 from .engine.pricing import cost
 from .engine.router import Attempt
 from .engine.tracing import CommandTracer, create_tracer, current_incoming, take_stages
-from .engine.types import Path
 from .runtime import LLMIntentRuntime
 
 _SEED_WINDOW_S: Final = 30 * 86_400
@@ -123,21 +122,9 @@ def _release_hub(hass: HomeAssistant, hub: MetricsHub, entry_id: str) -> None:
             hub.seeding.cancel()
 
 
-def attempts_of(outcome: Outcome, llm: PaidLLM | None) -> Sequence[Attempt]:
-    """The router attempts this command made.
-
-    ``PaidLLM.last_outcome`` belongs to the latest model call; it is this
-    command's only when the command went on to the model and, if a provider
-    answered, that provider served it.
-    """
-    if llm is None or llm.last_outcome is None or outcome.cache_hit:
-        return ()
-    if outcome.path not in (Path.LLM, Path.FALLBACK, Path.NONE):
-        return ()
-    routed = llm.last_outcome
-    if outcome.path is Path.LLM and routed.served_by != outcome.provider:
-        return ()
-    return tuple(routed.attempts)
+def attempts_of(outcome: Outcome) -> Sequence[Attempt]:
+    """The router attempts this command made (none for local and cached answers)."""
+    return () if outcome.routed is None else tuple(outcome.routed.attempts)
 
 
 def _attempt_cost(llm: PaidLLM | None) -> Callable[[Attempt], Decimal | None]:
@@ -188,7 +175,7 @@ async def async_setup_observability(
         return entry_gauges(entry.entry_id, routes, runtime.budget.state())
 
     def on_outcome(outcome: Outcome) -> None:
-        attempts = attempts_of(outcome, llm)
+        attempts = attempts_of(outcome)
         hub.metrics.observe(outcome, attempts)
         if tracer is None:
             return

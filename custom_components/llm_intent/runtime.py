@@ -154,9 +154,8 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
 
     def on_outcome(outcome: Outcome) -> None:
         accounting.record(outcome)
-        if llm is not None and llm.last_outcome is not None:
-            failed = llm.last_outcome.auth_failed_provider
-            llm.last_outcome = None
+        if llm is not None and outcome.routed is not None:
+            failed = outcome.routed.auth_failed_provider
             if failed is not None and failed == llm.router.routes[0].label:
                 entry.async_start_reauth(hass)
 

@@ -6,6 +6,7 @@ the reply a test gives it; time is a ManualClock.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from custom_components.llm_intent.engine.pipeline import (
     Pipeline,
 )
 from custom_components.llm_intent.engine.recognition import Recognition
+from custom_components.llm_intent.engine.router import RouterOutcome
 from custom_components.llm_intent.engine.types import (
     IntentReply,
     Path,
@@ -273,3 +275,39 @@ async def test_a_scene_without_a_name_is_asked_about_never_widened_to_a_room() -
     assert out.speech == "Które urządzenie masz na myśli?"
     await h.say("w salonie")
     assert h.executor.actions == []
+
+
+async def test_overlapping_commands_each_keep_their_own_model_attempts() -> None:
+    # Bug caught: attempts read back from shared "last call" state, so the
+    # metrics and trace of a slow command showed a faster command's attempts.
+    release_slow = asyncio.Event()
+
+    class Overlapping:
+        async def recognize(self, request: ProviderRequest, command: Command) -> LLMAnswer:
+            slow = "salonie" in command.text
+            if slow:
+                await release_slow.wait()
+            routed = RouterOutcome(
+                None, None, [], None, auth_failed_provider="slow" if slow else None
+            )
+            return LLMAnswer(None, "p", "m", error="timeout", attempts=1, routed=routed)
+
+    clock = ManualClock()
+    pipeline = Pipeline(
+        CATALOGUE,
+        Homes(),
+        Recorder(),
+        clock,
+        ContextStore(clock, ttl_s=300),
+        llm=Overlapping(),
+        llm_block_reason=lambda: None,
+    )
+    slow = asyncio.create_task(pipeline.handle(Command("zrób coś w salonie", "pl")))
+    await asyncio.sleep(0)
+    fast = await pipeline.handle(Command("zrób coś fajnego", "pl"))
+    release_slow.set()
+    slow_outcome = await slow
+
+    assert fast.routed is not None and fast.routed.auth_failed_provider is None
+    assert slow_outcome.routed is not None
+    assert slow_outcome.routed.auth_failed_provider == "slow"

@@ -46,7 +46,7 @@ async def test_budget_alerts_enforcement_and_restore(
 
     # One request costs 20,000 × $0.15/M + 100 × $0.60/M = $0.00306.
     first = await say(hass, COMMANDS[0])
-    assert first["path"] == "llm", (first, entry.runtime_data.llm.last_outcome)
+    assert first["path"] == "llm", first
     assert first["cost_usd"] == "0.003060"
     assert alerts == []
     await say(hass, COMMANDS[1])  # $0.00612 of $0.0075: 81.6 %

@@ -100,8 +100,8 @@ async def test_client_errors_fail_fast(
     assert clock.sleeps == []
     if status == 401:
         assert answer.error == "auth"
-        assert llm.last_outcome is not None
-        assert llm.last_outcome.auth_failed_provider == "openai"
+        assert answer.routed is not None
+        assert answer.routed.auth_failed_provider == "openai"
 
 
 async def test_malformed_body_fails_fast(

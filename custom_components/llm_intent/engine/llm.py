@@ -28,7 +28,7 @@ from .errors import (
 from .pipeline import Command, LLMAnswer
 from .pricing import PriceBook, cost, worst_case_cost
 from .providers.base import Provider
-from .router import Route, Router, RouterOutcome
+from .router import Route, Router
 from .tokens import TokenCount, TokenCounter
 from .types import ProviderRequest
 
@@ -87,7 +87,6 @@ class PaidLLM:
         self.prices = prices
         self.budget = budget
         self.counter = counter
-        self.last_outcome: RouterOutcome | None = None
 
     def unpriced_models(self) -> list[str]:
         return [
@@ -120,7 +119,6 @@ class PaidLLM:
 
     async def recognize(self, request: ProviderRequest, command: Command) -> LLMAnswer:
         outcome = await self.router.recognize(request)
-        self.last_outcome = outcome
         estimates = [
             a.reservation.estimate.tokens
             for a in outcome.attempts
@@ -156,4 +154,5 @@ class PaidLLM:
             cost_usd=total,
             error=None if result else error_reason(outcome.error),
             attempts=len(outcome.attempts),
+            routed=outcome,
         )

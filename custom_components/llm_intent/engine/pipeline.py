@@ -27,6 +27,7 @@ from .local_match import match_local, needs_target
 from .normalize import fold, sanitize
 from .prompt import PROMPT_VERSION, build_request
 from .recognition import Recognition
+from .router import RouterOutcome
 from .safety import Verdict, names_a_target, verdict
 from .types import Path, ProviderRequest, ProviderResult, Usage
 from .validate import Rejection, validate_reply
@@ -83,6 +84,8 @@ class LLMAnswer:
     cost_usd: Decimal = Decimal(0)
     error: str | None = None  # "timeout", "circuit_open", "budget", "auth", ...
     attempts: int = 0
+    # This call's own attempts: overlapping commands each carry theirs.
+    routed: RouterOutcome | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +110,7 @@ class Outcome:
     entity_ids: tuple[str, ...] = ()
     latency_ms: float = 0.0
     detail: str | None = None
+    routed: RouterOutcome | None = None  # the model call this command made, if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -350,6 +354,7 @@ class Pipeline:
                 )
         outcome.provider, outcome.model = answer.provider, answer.model
         outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
+        outcome.routed = answer.routed
         return outcome
 
     def _context_used(self, rec: Recognition, command: Command, home: Home, ctx: Context) -> bool:
@@ -561,6 +566,7 @@ class Pipeline:
         if answer is not None:
             outcome.provider, outcome.model = answer.provider, answer.model
             outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
+            outcome.routed = answer.routed
         return outcome
 
     async def _act(

@@ -87,6 +87,11 @@ def match(text: str, lang: str = "pl", context: Context | None = None) -> Recogn
         ("przełącz klimatyzację w salonie na chłodzenie", "ClimateSetMode", {"mode": "cool"}),
         ("ciemniej w kuchni", "LightBrightnessStep", {"step": -20, "area": "Kuchnia"}),
         ("czy drzwi są zamknięte", "HassGetState", {"domain": "lock", "state": "locked"}),
+        (
+            "czy drzwi wejściowe są zamknięte",
+            "HassGetState",
+            {"name": "Drzwi wejściowe", "state": "locked"},
+        ),
         ("czy rolety w salonie są otwarte", "HassGetState", {"area": "Salon", "state": "open"}),
     ],
 )
@@ -97,6 +102,19 @@ def test_understood_with_confidence(text: str, intent: str, slots: dict[str, obj
     assert rec.confidence >= CONFIDENT
     assert slots.items() <= rec.slots.items(), rec.slots
     assert not rec.extra.get("missing")
+
+
+def test_the_intents_own_word_is_not_half_a_device_name() -> None:
+    # Bug caught: "temperatura" in "jaka jest temperatura w salonie" filled
+    # name="Temperatura ogród", so the answer was about the garden.
+    sensor = Entity("sensor.ogrod", "Temperatura ogród", area_id=None, device_class="temperature")
+    home = Home(HOME.areas, HOME.floors, (*HOME.entities, sensor))
+    rec = match_local("jaka jest temperatura w salonie", "pl", home, CATALOGUE, Context())
+    assert rec is not None
+    assert rec.intent == "HassClimateGetTemperature"
+    assert rec.slots == {"area": "Salon"}
+    said = match_local("jaka jest temperatura ogród", "pl", home, CATALOGUE, Context())
+    assert said is not None and said.slots.get("name") == "Temperatura ogród"
 
 
 def test_dim_to_a_level_sets_the_level_instead_of_stepping() -> None:

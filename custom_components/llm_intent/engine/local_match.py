@@ -396,6 +396,14 @@ def match_local(
     )
     if hit is not None:
         understood |= hit.covered
+        # "jaka jest temperatura w salonie": the intent's own word is not a
+        # device called "Temperatura ogród" unless the whole name is said.
+        entity_matches = [
+            m
+            for m in entity_matches
+            if not set(range(m.start, m.end)) <= hit.covered
+            or m.end - m.start >= len(fold(m.name).split())
+        ]
 
     # An entity whose name contains the area name ("Lampa w kuchni") wins over the bare area.
     if area_match is not None:
@@ -467,6 +475,9 @@ def match_local(
             understood |= used
 
     _fill_values(spec, tokens, lang, slots, understood)
+    if slots.get("state") in _LOCK_STATES and _targets_locks(slots, entity_ids):
+        # "czy drzwi są zamknięte" asks whether a lock is locked, not closed.
+        slots["state"] = _LOCK_STATES[slots["state"]]
 
     missing: dict[str, Any] = {}
     has_target = any(k in slots for k in ("name", "area", "floor"))
@@ -509,6 +520,15 @@ def match_local(
         where_words=where_words,
         extra=missing,
     )
+
+
+_LOCK_STATES = {"closed": "locked", "open": "unlocked"}
+
+
+def _targets_locks(slots: dict[str, Any], entity_ids: list[str]) -> bool:
+    if entity_ids:
+        return all(e.split(".", 1)[0] == "lock" for e in entity_ids)
+    return bool(slots.get("domain") == "lock")
 
 
 def _is_bare(tokens: list[str], hit: _Hit, spans: list[tuple[int, int]]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant import config_entries
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
@@ -135,6 +136,11 @@ async def test_reauth_and_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert entry.data["model"] == "gpt-4.1-mini"
     assert entry.data["api_key"] == OPENAI_KEY
+    # Both aborts schedule a reload; it must finish, with the new key, before
+    # the test does (a reload still running would outlive it).
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_options_flow_sets_budgets_and_checks_failover(

@@ -10,7 +10,7 @@ through Home Assistant's own intent handlers on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 import contextlib
 from contextvars import ContextVar
 import os
@@ -18,7 +18,7 @@ from typing import Any
 
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryData
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
     entity_registry as er,
@@ -31,6 +31,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import DOMAIN
 from custom_components.llm_intent.engine.pipeline import Outcome
+from tests.device_stand_ins import register_stand_ins
 
 from .fixture_home import FixtureHome
 from .provider import COMMAND_HEADER
@@ -38,30 +39,6 @@ from .provider import COMMAND_HEADER
 # The benchmark command being handled in this task; its requests carry it.
 CURRENT_COMMAND: ContextVar[int | None] = ContextVar("bench_command", default=None)
 BENCH_KEY = "sk-bench-0123456789abcdef"
-
-_STATE_AFTER = {
-    "turn_on": "on",
-    "turn_off": "off",
-    "open_cover": "open",
-    "close_cover": "closed",
-    "lock": "locked",
-    "unlock": "unlocked",
-    "media_play": "playing",
-    "media_pause": "paused",
-    "start": "cleaning",
-    "return_to_base": "returning",
-}
-_OTHER_SERVICES = (
-    "set_cover_position",
-    "set_temperature",
-    "set_hvac_mode",
-    "volume_set",
-    "media_next_track",
-    "media_previous_track",
-    "toggle",
-)
-_COPIED = ("brightness_pct", "rgb_color", "temperature", "volume_level", "hvac_mode")
-
 
 # Integrations a home with these devices has loaded. Loading them brings their
 # intent handlers and the Assist API tools they offer a model (light__HassLightSet,
@@ -80,22 +57,6 @@ _DOMAIN_INTEGRATIONS = (
     "binary_sensor",
     "alarm_control_panel",
 )
-
-
-def _service_handler(hass: HomeAssistant, service: str) -> Callable[[ServiceCall], None]:
-    def handle(call: ServiceCall) -> None:
-        ids = call.data.get("entity_id", [])
-        for entity_id in [ids] if isinstance(ids, str) else ids:
-            current = hass.states.get(entity_id)
-            if current is None:
-                continue
-            attrs = dict(current.attributes)
-            attrs.update((k, call.data[k]) for k in _COPIED if k in call.data)
-            if service == "set_cover_position":
-                attrs["current_position"] = call.data["position"]
-            hass.states.async_set(entity_id, _STATE_AFTER.get(service, current.state), attrs)
-
-    return handle
 
 
 async def build_home(hass: HomeAssistant, home: FixtureHome) -> None:
@@ -137,9 +98,7 @@ async def build_home(hass: HomeAssistant, home: FixtureHome) -> None:
         async_expose_entity(hass, "conversation", e.entity_id, True)
     # The integrations' services act on entity objects, which a fixture state is not:
     # these stand-ins change the states the way the real entities would.
-    for domain in sorted(domains | {"homeassistant"}):
-        for service in (*_STATE_AFTER, *_OTHER_SERVICES):
-            hass.services.async_register(domain, service, _service_handler(hass, service))
+    register_stand_ins(hass, sorted(domains | {"homeassistant"}))
 
 
 def _agent_of(hass: HomeAssistant, platform: str) -> str:

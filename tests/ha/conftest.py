@@ -7,7 +7,7 @@ so a test sees what a command really did.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import CONF_PROVIDER, DOMAIN, PROVIDER_LOCAL
 
+from ..device_stand_ins import register_stand_ins
 from ..fake_provider import FakeProviderServer, RecordedRequest, Reply
 
 
@@ -123,30 +124,6 @@ EXPOSED_BY_CHOICE = ("lock.drzwi", "lock.taras", "alarm_control_panel.alarm")
 # In the home but not exposed: the agent must never see or touch it.
 HIDDEN = {"lock.sejf": ("Sejf", "gabinet", "locked", {})}
 
-_SERVICES = {
-    "turn_on": "on",
-    "turn_off": "off",
-    "open_cover": "open",
-    "close_cover": "closed",
-    "lock": "locked",
-    "unlock": "unlocked",
-    "media_play": "playing",
-    "media_pause": "paused",
-    "start": "cleaning",
-    "return_to_base": "returning",
-    "alarm_disarm": "disarmed",
-}
-# Service data a mocked service copies into the state's attributes.
-_COPIED = (
-    "brightness_pct",
-    "rgb_color",
-    "color_temp_kelvin",
-    "temperature",
-    "volume_level",
-    "hvac_mode",
-    "percentage",
-)
-
 
 @dataclass
 class HomeCalls:
@@ -190,32 +167,6 @@ async def _register_domain_intents(hass: HomeAssistant) -> None:
         await module.async_setup_intents(hass)
 
 
-def _apply(hass: HomeAssistant, service: str, call: ServiceCall) -> None:
-    """What the real entity would do: the state and attributes a service leaves."""
-    ids = call.data.get("entity_id", [])
-    for entity_id in [ids] if isinstance(ids, str) else ids:
-        current = hass.states.get(entity_id)
-        if current is None:
-            continue
-        attrs = dict(current.attributes)
-        new_state = _SERVICES.get(service, current.state)
-        for key in _COPIED:
-            if key in call.data:
-                attrs[key] = call.data[key]
-        if "brightness_step_pct" in call.data:
-            now = int(attrs.get("brightness_pct", 50 if current.state == "on" else 0))
-            attrs["brightness_pct"] = max(0, min(100, now + int(call.data["brightness_step_pct"])))
-            new_state = "on" if attrs["brightness_pct"] > 0 else "off"
-        if service == "set_hvac_mode":
-            new_state = call.data["hvac_mode"]
-        if service == "set_cover_position":
-            attrs["current_position"] = call.data["position"]
-            new_state = "open" if call.data["position"] > 0 else "closed"
-        if service == "media_next_track":
-            attrs["media_track"] = int(attrs.get("media_track", 1)) + 1
-        hass.states.async_set(entity_id, new_state, attrs)
-
-
 @pytest.fixture
 async def polish_home(hass: HomeAssistant) -> HomeCalls:
     hass.config.language = "pl"
@@ -244,37 +195,23 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
         async_expose_entity(hass, "conversation", entity_id, True)
     calls: list[ServiceCall] = []
 
-    def make_handler(service: str) -> Callable[[ServiceCall], None]:
-        def handle(call: ServiceCall) -> None:
-            calls.append(call)
-            _apply(hass, service, call)
-
-        return handle
-
-    for domain in (
-        "light",
-        "switch",
-        "fan",
-        "cover",
-        "climate",
-        "media_player",
-        "lock",
-        "vacuum",
-        "scene",
-        "alarm_control_panel",
-        "homeassistant",
-    ):
-        for service in (
-            *_SERVICES,
-            "set_cover_position",
-            "set_temperature",
-            "set_hvac_mode",
-            "volume_set",
-            "media_next_track",
-            "media_previous_track",
-            "toggle",
-        ):
-            hass.services.async_register(domain, service, make_handler(service))
+    register_stand_ins(
+        hass,
+        (
+            "light",
+            "switch",
+            "fan",
+            "cover",
+            "climate",
+            "media_player",
+            "lock",
+            "vacuum",
+            "scene",
+            "alarm_control_panel",
+            "homeassistant",
+        ),
+        record=calls.append,
+    )
     return HomeCalls(calls)
 
 

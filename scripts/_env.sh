@@ -8,6 +8,8 @@
 LLM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LLM_CACHE="${LLM_INTENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llm_intent}"
 # Debian packages the chroot needs (tests start redis-server and prometheus).
+# The root filesystem is bootstrapped with LLM_DEB_BASE, then apt adds the rest.
+LLM_DEB_BASE="python3 python3-venv ca-certificates"
 LLM_DEB_PACKAGES="python3 python3-venv python3-dev ca-certificates redis-server prometheus gcc g++ libc6-dev git procps chromium chromium-driver fonts-dejavu-core"
 LLM_ROOTFS="$LLM_CACHE/forky"
 LLM_SHARED="$(cd "$LLM_ROOT/.." && pwd)/shared"

@@ -9,7 +9,7 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import async_start_bridge
-from .const import DOMAIN
+from .const import CONF_CACHE_TTL, DEFAULT_CACHE_TTL, DOMAIN
 from .engine.errors import CatalogueError
 from .http import IntentView
 from .metrics_view import MetricsView
@@ -51,6 +51,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
     # The bridge must exist before the platforms, so its status sensor can attach.
     await async_start_bridge(hass, entry, runtime)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+# The cache lifetime's default in minor version 1 entries; a stored value equal to it was
+# almost always the default saved along with other options, not a choice.
+_OLD_DEFAULT_CACHE_TTL = 300
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
+    if entry.version > 1:
+        return False  # written by a newer version: do not guess
+    if entry.minor_version < 2:
+        options = dict(entry.options)
+        if options.get(CONF_CACHE_TTL) == _OLD_DEFAULT_CACHE_TTL:
+            options[CONF_CACHE_TTL] = DEFAULT_CACHE_TTL
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
     return True
 
 

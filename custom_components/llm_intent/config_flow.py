@@ -129,6 +129,7 @@ class LLMIntentConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add an LLM Intent agent."""
 
     VERSION = 1
+    MINOR_VERSION = 2
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

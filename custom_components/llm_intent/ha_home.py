@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.conversation import DOMAIN as CONVERSATION_DOMAIN
-from homeassistant.components.homeassistant.exposed_entities import async_should_expose
+from homeassistant.components.homeassistant.exposed_entities import (
+    async_listen_entity_updates,
+    async_should_expose,
+)
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import (
     area_registry as ar,
@@ -38,6 +41,10 @@ class HomeSnapshots:
             dr.EVENT_DEVICE_REGISTRY_UPDATED,
         ):
             self._unsubs.append(self.hass.bus.async_listen(event, self._invalidate))
+        # Exposing an entity that has no registry entry fires none of the above.
+        self._unsubs.append(
+            async_listen_entity_updates(self.hass, CONVERSATION_DOMAIN, self._invalidate)
+        )
 
     @callback
     def async_stop(self) -> None:

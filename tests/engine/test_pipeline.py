@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from custom_components.llm_intent.engine.cache import RecognitionCache
+from custom_components.llm_intent.engine.cache_adapter import PipelineCache
+from custom_components.llm_intent.engine.cache_memory import MemoryCacheBackend
 from custom_components.llm_intent.engine.catalogue import IntentSpec
 from custom_components.llm_intent.engine.clock import ManualClock
 from custom_components.llm_intent.engine.context import Context, ContextStore
@@ -311,3 +314,46 @@ async def test_overlapping_commands_each_keep_their_own_model_attempts() -> None
     assert fast.routed is not None and fast.routed.auth_failed_provider is None
     assert slow_outcome.routed is not None
     assert slow_outcome.routed.auth_failed_provider == "slow"
+
+
+async def test_a_follow_up_that_borrows_the_previous_action_is_not_shared() -> None:
+    # Bug caught: "zrób to samo w kuchni" names the room but not the action;
+    # stored as context-free it replayed "turn on" days later after a "turn off".
+    clock = ManualClock()
+    executor = Recorder()
+    model = ScriptedModel(
+        [
+            reply("HassTurnOn", area="Kuchnia", domain="light"),
+            reply("HassTurnOff", area="Kuchnia", domain="light"),
+        ]
+    )
+    cache = PipelineCache(
+        RecognitionCache(MemoryCacheBackend(clock=clock), ttl=7 * 86_400.0),
+        clock,
+        "c1",
+        "p1",
+        model=lambda: "m",
+        provider=lambda: "p",
+    )
+    pipeline = Pipeline(
+        CATALOGUE,
+        Homes(),
+        executor,
+        clock,
+        ContextStore(clock, ttl_s=300),
+        llm=model,
+        llm_block_reason=lambda: None,
+        cache=cache,
+    )
+
+    await pipeline.handle(Command("włącz światło w salonie", "pl", conversation_id="a"))
+    first = await pipeline.handle(Command("zrób to samo w kuchni", "pl", conversation_id="a"))
+    assert (first.path, first.intent) == (Path.LLM, "HassTurnOn")
+
+    clock.advance(3 * 86_400.0)
+    await pipeline.handle(Command("wyłącz światło w salonie", "pl", conversation_id="b"))
+    later = await pipeline.handle(Command("zrób to samo w kuchni", "pl", conversation_id="b"))
+
+    assert later.path is Path.LLM
+    assert later.intent == "HassTurnOff"
+    assert executor.actions[-1] == ("HassTurnOff", {"area": "Kuchnia", "domain": "light"})

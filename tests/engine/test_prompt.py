@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 import json
 
 import tiktoken
 
 from custom_components.llm_intent.engine.context import Context, OpenQuestion, Turn
+from custom_components.llm_intent.engine.home import Area, Entity, Floor, Home
 from custom_components.llm_intent.engine.prompt import (
     STATIC_INSTRUCTIONS,
     build_request,
@@ -89,3 +91,38 @@ def test_home_lists_areas_under_their_floor_and_names_with_aliases() -> None:
     # An area without a floor, and one without exposed devices, are still named.
     assert text.endswith("NO FLOOR\n- Ogród")
     assert "\n- Pokój dziecięcy\n" in text
+
+
+def test_names_with_separators_are_quoted_and_unplaced_devices_kept_apart() -> None:
+    # Bugs caught: "Lampa TV/kino" read as two names (one of them the scene
+    # "Kino"); a device without an area listed as if it were on the last floor.
+    home = Home(
+        areas=(Area("salon", "Salon", floor_id="parter"),),
+        floors=(Floor("parter", "Parter"),),
+        entities=(
+            Entity("light.tv", "Lampa TV/kino", ("Lampa kino",), area_id="salon"),
+            Entity("switch.pompa", "Pompa", area_id=None),
+            Entity("switch.gone", "Gniazdko", area_id="strych"),
+        ),
+    )
+    text = render_home(home)
+    assert '- Salon: light: "Lampa TV/kino"/Lampa kino' in text
+    assert text.endswith("NO AREA: switch: Pompa, Gniazdko")
+
+
+def test_home_version_does_not_depend_on_listing_order() -> None:
+    # Bug caught: a restart listing the same entities in another order changed
+    # every cache key, so a shared (Redis) cache was lost on each restart.
+    shuffled = Home(HOME.areas[::-1], HOME.floors[::-1], HOME.entities[::-1])
+    assert shuffled.version == HOME.version
+    rotated = Home(HOME.areas, HOME.floors, (*HOME.entities[1:], HOME.entities[0]))
+    assert rotated.version == HOME.version
+    first = HOME.entities[0]
+    renamed = Home(HOME.areas, HOME.floors, (replace(first, name="Nowa"), *HOME.entities[1:]))
+    assert renamed.version != HOME.version
+
+
+def test_the_schema_lets_grammar_constrained_servers_ask_back() -> None:
+    schema = reply_schema(CATALOGUE)
+    assert schema["properties"]["clarify_question"] == {"type": "string"}
+    assert "clarify_question" not in schema["required"]

@@ -84,3 +84,14 @@ def test_unsure_answers_carry_the_models_question() -> None:
     assert isinstance(low, Rejection) and low.reason == "low_confidence"
     scope = check("out_of_scope")
     assert isinstance(scope, Rejection) and scope.reason == "out_of_scope"
+
+
+def test_a_model_asking_if_a_lock_is_closed_means_locked() -> None:
+    # Bug caught: only the local matcher mapped it; the model's "closed" made
+    # HA answer "no" about a locked front door.
+    rec = check("HassGetState", name="Drzwi wejściowe", state="closed")
+    assert isinstance(rec, Recognition)
+    assert rec.slots["state"] == "locked"
+    cover = check("HassGetState", name="Rolety salon", state="closed")
+    assert isinstance(cover, Recognition)
+    assert cover.slots["state"] == "closed"

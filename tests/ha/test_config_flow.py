@@ -192,3 +192,25 @@ async def test_options_flow_rejects_malformed_prices_and_accepts_a_free_local_mo
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options["price_overrides"] == prices
+
+
+@pytest.mark.parametrize(("stored", "migrated"), [(300, 7 * 86_400), (3600, 3600)])
+async def test_old_entries_move_to_the_week_long_cache_default(
+    hass: HomeAssistant, stored: int, migrated: int
+) -> None:
+    # Bug caught: entries that saved their options before the default changed
+    # kept the 5-minute lifetime, which caught 5 % of repeats.
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={"provider": "local"},
+        options={"cache_ttl": stored, "daily_budget": 0.5},
+        title="Local only",
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    assert entry.options["cache_ttl"] == migrated
+    assert entry.options["daily_budget"] == 0.5
+    assert await hass.config_entries.async_unload(entry.entry_id)

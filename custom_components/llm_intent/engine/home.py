@@ -53,12 +53,15 @@ class Home:
     @cached_property
     def version(self) -> str:
         """Changes whenever names, aliases, areas or exposure change (not states)."""
+        # Sorted: the order states or registries list things in may differ
+        # between restarts, and a shared cache must survive a restart.
         shape = {
-            "a": [(a.area_id, a.name, a.aliases, a.floor_id) for a in self.areas],
-            "f": [(f.floor_id, f.name, f.aliases) for f in self.floors],
-            "e": [
-                (e.entity_id, e.name, e.aliases, e.area_id, e.device_class) for e in self.entities
-            ],
+            "a": sorted((a.area_id, a.name, a.aliases, a.floor_id or "") for a in self.areas),
+            "f": sorted((f.floor_id, f.name, f.aliases) for f in self.floors),
+            "e": sorted(
+                (e.entity_id, e.name, e.aliases, e.area_id or "", e.device_class or "")
+                for e in self.entities
+            ),
         }
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 

@@ -19,7 +19,7 @@ from .context import Context
 from .home import Home
 from .names import NameMatch
 from .normalize import fold, parse_number
-from .recognition import Recognition
+from .recognition import Recognition, lock_states
 
 # Words that carry no meaning for recognition; a sentence made of a pattern,
 # names, numbers and these is fully understood.
@@ -475,9 +475,7 @@ def match_local(
             understood |= used
 
     _fill_values(spec, tokens, lang, slots, understood)
-    if slots.get("state") in _LOCK_STATES and _targets_locks(slots, entity_ids):
-        # "czy drzwi są zamknięte" asks whether a lock is locked, not closed.
-        slots["state"] = _LOCK_STATES[slots["state"]]
+    lock_states(slots, entity_ids)
 
     missing: dict[str, Any] = {}
     has_target = any(k in slots for k in ("name", "area", "floor"))
@@ -520,15 +518,6 @@ def match_local(
         where_words=where_words,
         extra=missing,
     )
-
-
-_LOCK_STATES = {"closed": "locked", "open": "unlocked"}
-
-
-def _targets_locks(slots: dict[str, Any], entity_ids: list[str]) -> bool:
-    if entity_ids:
-        return all(e.split(".", 1)[0] == "lock" for e in entity_ids)
-    return bool(slots.get("domain") == "lock")
 
 
 def _is_bare(tokens: list[str], hit: _Hit, spans: list[tuple[int, int]]) -> bool:

@@ -337,7 +337,9 @@ class Pipeline:
         if isinstance(checked, Rejection):
             outcome = self._rejected(command, home, ctx, checked, local_rec)
         else:
-            used_context = question is not None or self._context_used(checked, command, home, ctx)
+            used_context = question is not None or self._context_used(
+                checked, command, home, ctx, local_rec
+            )
             checked = replace(checked, context_used=used_context)
             outcome = await self._act(command, home, ctx, checked, Path.LLM)
             spec = self.catalogue.get(checked.intent)
@@ -357,11 +359,34 @@ class Pipeline:
         outcome.routed = answer.routed
         return outcome
 
-    def _context_used(self, rec: Recognition, command: Command, home: Home, ctx: Context) -> bool:
-        """Did a slot come from context (satellite area, previous turn) rather than the words?"""
+    def _context_used(
+        self,
+        rec: Recognition,
+        command: Command,
+        home: Home,
+        ctx: Context,
+        local_rec: Recognition | None,
+    ) -> bool:
+        """Did the intent or a slot come from context (satellite, previous turn), not the words?
+
+        Shared entries live for days, so when in doubt the answer is yes: the
+        entry is then keyed by the context and only replays in the same one.
+        """
         if ctx.satellite_area_id is None and ctx.last is None:
             return False
         lang = lang_of(command.language)
+        if ctx.last is not None:
+            folded = set(fold(command.text).split())
+            if folded & _FOLLOW_UP_WORDS:
+                return True
+            said_alone = (
+                local_rec is not None
+                and local_rec.intent == rec.intent
+                and not local_rec.context_used
+            )
+            if rec.intent == ctx.last.intent and not said_alone:
+                # "zrób to samo w kuchni": the action is the previous turn's.
+                return True
         named = {
             m.key
             for kind in ("area", "entity")
@@ -633,6 +658,13 @@ class Pipeline:
 _ANSWER_FILLER = frozenset(
     {"w", "we", "na", "do", "a", "i", "to", "tam", "prosze", "poprosze", "tak"}
     | {"in", "the", "at", "on", "please", "yes"}
+)
+
+
+# Words that make a command lean on the previous one ("to samo", "odwrotnie", "again").
+_FOLLOW_UP_WORDS = frozenset(
+    {"samo", "tez", "takze", "rowniez", "odwrotnie", "przeciwnie", "znowu", "ponownie"}
+    | {"same", "too", "also", "again", "opposite", "instead"}
 )
 
 

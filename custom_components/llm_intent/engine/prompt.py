@@ -36,8 +36,16 @@ after your question, the command answers it.
 - confidence: 0-1, that intent and slots are right."""
 
 
+_SEPARATORS = frozenset('/,;:"')
+
+
+def _name(name: str) -> str:
+    # A name holding a separator ("Lampa TV/kino") is quoted, or it would read as two.
+    return json.dumps(name, ensure_ascii=False) if _SEPARATORS & set(name) else name
+
+
 def _names(name: str, aliases: tuple[str, ...]) -> str:
-    return "/".join((name, *aliases))
+    return "/".join(_name(n) for n in (name, *aliases))
 
 
 def render_home(home: Home) -> str:
@@ -65,8 +73,14 @@ def render_home(home: Home) -> str:
     if None in by_floor:
         lines.append("NO FLOOR")
         lines += by_floor[None]
-    if None in by_area:
-        lines.append(f"- (no area): {_kinds(by_area[None])}")
+    # Devices whose area is not in the home (none, or not exposed) still exist for the model.
+    unplaced: dict[str, list[str]] = {}
+    for area_id, groups in by_area.items():
+        if area_id is None or area_id not in home.area_by_id:
+            for kind, names in groups.items():
+                unplaced.setdefault(kind, []).extend(names)
+    if unplaced:
+        lines.append(f"NO AREA: {_kinds(unplaced)}")
     return "\n".join(lines)
 
 
@@ -124,6 +138,8 @@ def reply_schema(catalogue: Catalogue) -> dict[str, Any]:
             "intent": {"type": "string"},
             "slots": {"type": "object"},
             "confidence": {"type": "number"},
+            # Listed so that servers which build a grammar from the schema allow it.
+            "clarify_question": {"type": "string"},
         },
         # A reply without confidence would count as unsure and never act.
         "required": ["intent", "slots", "confidence"],

@@ -22,3 +22,19 @@ class Recognition:
     target_words: str | None = None
     where_words: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+_LOCK_STATES = {"closed": "locked", "open": "unlocked"}
+
+
+def lock_states(slots: dict[str, Any], entity_ids: tuple[str, ...] | list[str]) -> None:
+    """Asked of locks, "closed"/"open" ("czy drzwi są zamknięte") mean locked/unlocked."""
+    state = slots.get("state")
+    if state not in _LOCK_STATES:
+        return
+    if entity_ids:
+        locks = all(e.split(".", 1)[0] == "lock" for e in entity_ids)
+    else:
+        locks = slots.get("domain") == "lock"
+    if locks:
+        slots["state"] = _LOCK_STATES[state]

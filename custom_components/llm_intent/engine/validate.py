@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalogue import OUT_OF_SCOPE, UNCLEAR, Catalogue, SlotSpec
 from .home import Home
-from .recognition import Recognition
+from .recognition import Recognition, lock_states
 from .types import IntentReply
 
 KNOWN_DOMAINS = frozenset(
@@ -158,6 +158,7 @@ def validate_reply(
         slots.setdefault(key, value)
     if reply.confidence < min_confidence:
         return Rejection("low_confidence", question=reply.clarify_question or None)
+    lock_states(slots, entity_ids)
     return Recognition(
         intent=spec.name,
         slots=slots,

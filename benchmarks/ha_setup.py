@@ -31,7 +31,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import DOMAIN
 from custom_components.llm_intent.engine.pipeline import Outcome
-from tests.device_stand_ins import register_stand_ins
+from tests.device_stand_ins import DEVICE_DOMAINS, register_stand_ins
 
 from .fixture_home import FixtureHome
 from .provider import COMMAND_HEADER
@@ -43,20 +43,7 @@ BENCH_KEY = "sk-bench-0123456789abcdef"
 # Integrations a home with these devices has loaded. Loading them brings their
 # intent handlers and the Assist API tools they offer a model (light__HassLightSet,
 # climate__..., media_player__...), as in a real installation.
-_DOMAIN_INTEGRATIONS = (
-    "light",
-    "switch",
-    "fan",
-    "cover",
-    "climate",
-    "media_player",
-    "lock",
-    "vacuum",
-    "scene",
-    "sensor",
-    "binary_sensor",
-    "alarm_control_panel",
-)
+_DOMAIN_INTEGRATIONS = (*DEVICE_DOMAINS, "sensor", "binary_sensor")
 
 
 async def build_home(hass: HomeAssistant, home: FixtureHome) -> None:

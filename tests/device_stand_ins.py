@@ -11,6 +11,19 @@ from collections.abc import Callable
 
 from homeassistant.core import HomeAssistant, ServiceCall
 
+# Device domains whose services HA's intent handlers call.
+DEVICE_DOMAINS = (
+    "light",
+    "switch",
+    "fan",
+    "cover",
+    "climate",
+    "media_player",
+    "lock",
+    "vacuum",
+    "scene",
+    "alarm_control_panel",
+)
 # The state a service leaves; services not listed keep it (or set it below).
 STATE_AFTER = {
     "turn_on": "on",

@@ -86,18 +86,30 @@ class Harness:
         )
 
 
-def harness(*replies: IntentReply | str, llm: bool = True, blocked: str | None = None) -> Harness:
+def harness(
+    *replies: IntentReply | str,
+    llm: bool = True,
+    blocked: str | None = None,
+    backend: Any = None,
+    cache_ttl: float | None = None,
+) -> Harness:
+    """A pipeline over ``replies`` (or ``backend``), with a memory cache when ``cache_ttl``."""
     clock = ManualClock()
     executor = Recorder()
     model = ScriptedModel(list(replies))
     outcomes: list[Outcome] = []
+    cache = None
+    if cache_ttl is not None:
+        recognitions = RecognitionCache(MemoryCacheBackend(clock=clock), ttl=cache_ttl)
+        cache = PipelineCache(recognitions, clock, "c1", "p1", lambda: "m", lambda: "p")
     pipeline = Pipeline(
         CATALOGUE,
         Homes(),
         executor,
         clock,
         ContextStore(clock, ttl_s=300),
-        llm=model if llm else None,
+        llm=(backend or model) if llm else None,
+        cache=cache,
         llm_block_reason=lambda: blocked,
         on_outcome=outcomes.append,
     )
@@ -295,16 +307,7 @@ async def test_overlapping_commands_each_keep_their_own_model_attempts() -> None
             )
             return LLMAnswer(None, "p", "m", error="timeout", attempts=1, routed=routed)
 
-    clock = ManualClock()
-    pipeline = Pipeline(
-        CATALOGUE,
-        Homes(),
-        Recorder(),
-        clock,
-        ContextStore(clock, ttl_s=300),
-        llm=Overlapping(),
-        llm_block_reason=lambda: None,
-    )
+    pipeline = harness(backend=Overlapping()).pipeline
     slow = asyncio.create_task(pipeline.handle(Command("zrób coś w salonie", "pl")))
     await asyncio.sleep(0)
     fast = await pipeline.handle(Command("zrób coś fajnego", "pl"))
@@ -319,33 +322,12 @@ async def test_overlapping_commands_each_keep_their_own_model_attempts() -> None
 async def test_a_follow_up_that_borrows_the_previous_action_is_not_shared() -> None:
     # Bug caught: "zrób to samo w kuchni" names the room but not the action;
     # stored as context-free it replayed "turn on" days later after a "turn off".
-    clock = ManualClock()
-    executor = Recorder()
-    model = ScriptedModel(
-        [
-            reply("HassTurnOn", area="Kuchnia", domain="light"),
-            reply("HassTurnOff", area="Kuchnia", domain="light"),
-        ]
+    h = harness(
+        reply("HassTurnOn", area="Kuchnia", domain="light"),
+        reply("HassTurnOff", area="Kuchnia", domain="light"),
+        cache_ttl=7 * 86_400.0,
     )
-    cache = PipelineCache(
-        RecognitionCache(MemoryCacheBackend(clock=clock), ttl=7 * 86_400.0),
-        clock,
-        "c1",
-        "p1",
-        model=lambda: "m",
-        provider=lambda: "p",
-    )
-    pipeline = Pipeline(
-        CATALOGUE,
-        Homes(),
-        executor,
-        clock,
-        ContextStore(clock, ttl_s=300),
-        llm=model,
-        llm_block_reason=lambda: None,
-        cache=cache,
-    )
-
+    pipeline, clock, executor = h.pipeline, h.clock, h.executor
     await pipeline.handle(Command("włącz światło w salonie", "pl", conversation_id="a"))
     first = await pipeline.handle(Command("zrób to samo w kuchni", "pl", conversation_id="a"))
     assert (first.path, first.intent) == (Path.LLM, "HassTurnOn")

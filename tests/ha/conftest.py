@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import CONF_PROVIDER, DOMAIN, PROVIDER_LOCAL
 
-from ..device_stand_ins import register_stand_ins
+from ..device_stand_ins import DEVICE_DOMAINS, register_stand_ins
 from ..fake_provider import FakeProviderServer, RecordedRequest, Reply
 
 
@@ -195,23 +195,7 @@ async def polish_home(hass: HomeAssistant) -> HomeCalls:
         async_expose_entity(hass, "conversation", entity_id, True)
     calls: list[ServiceCall] = []
 
-    register_stand_ins(
-        hass,
-        (
-            "light",
-            "switch",
-            "fan",
-            "cover",
-            "climate",
-            "media_player",
-            "lock",
-            "vacuum",
-            "scene",
-            "alarm_control_panel",
-            "homeassistant",
-        ),
-        record=calls.append,
-    )
+    register_stand_ins(hass, (*DEVICE_DOMAINS, "homeassistant"), record=calls.append)
     return HomeCalls(calls)
 
 

@@ -56,8 +56,8 @@ class HomeSnapshots:
         self._home = None
 
     def home(self) -> Home:
-        # States and exposure change without registry events; a snapshot is cheap
-        # (one pass over the states), so it is rebuilt when the entity count moves.
+        # States come and go without registry events; a snapshot is cheap (one
+        # pass over the states), so it is rebuilt when the entity count moves.
         if self._home is None or self._count != self.hass.states.async_entity_ids_count():
             self._home = self._build()
         return self._home

@@ -61,10 +61,10 @@ class ScriptedModel:
         self.requests.append(request)
         reply = self.replies.pop(0) if self.replies else "timeout"
         if isinstance(reply, str):
-            return LLMAnswer(None, provider="p", model="m", error=reply, attempts=1)
+            return LLMAnswer(None, provider="p", model="m", error=reply)
         usage = Usage(1000, 20)
         result = ProviderResult("p", "m", reply, usage, 0.3)
-        return LLMAnswer(result, "p", "m", usage, Decimal("0.0002"), attempts=1)
+        return LLMAnswer(result, "p", "m", usage, Decimal("0.0002"))
 
 
 class Homes:
@@ -305,7 +305,7 @@ async def test_overlapping_commands_each_keep_their_own_model_attempts() -> None
             routed = RouterOutcome(
                 None, None, [], None, auth_failed_provider="slow" if slow else None
             )
-            return LLMAnswer(None, "p", "m", error="timeout", attempts=1, routed=routed)
+            return LLMAnswer(None, "p", "m", error="timeout", routed=routed)
 
     pipeline = harness(backend=Overlapping()).pipeline
     slow = asyncio.create_task(pipeline.handle(Command("zrób coś w salonie", "pl")))

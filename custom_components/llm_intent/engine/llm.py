@@ -153,6 +153,5 @@ class PaidLLM:
             usage=outcome.usage,
             cost_usd=total,
             error=None if result else error_reason(outcome.error),
-            attempts=len(outcome.attempts),
             routed=outcome,
         )

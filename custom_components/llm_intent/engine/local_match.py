@@ -136,7 +136,7 @@ _LEAD_IN = {
     "pl": frozenset({"a", "i", "to", "no", "dobra", "dobrze", "ok", "okej", "teraz", "hej", "juz"}),
     "en": frozenset({"and", "now", "then", "ok", "okay", "so", "hey"}),
 }
-_FOLLOW_UP_TOO = {"pl": {"tez", "takze", "rowniez"}, "en": {"too", "also"}}
+FOLLOW_UP_TOO = {"pl": {"tez", "takze", "rowniez"}, "en": {"too", "also"}}
 _COLORS = {
     "czerwon": "red",
     "zielon": "green",
@@ -428,7 +428,7 @@ def match_local(
                 slots.update(
                     {k: v for k, v in context.last.slots.items() if k not in ("area", "name")}
                 )
-                understood |= {i for i, t in enumerate(tokens) if t in _FOLLOW_UP_TOO[lang]}
+                understood |= {i for i, t in enumerate(tokens) if t in FOLLOW_UP_TOO[lang]}
                 context_used = True
         if spec is None:
             return None

@@ -23,7 +23,7 @@ from .catalogue import Catalogue, IntentSpec
 from .clock import Clock
 from .context import Context, ContextStore, OpenQuestion, PendingAction, Turn
 from .home import Home
-from .local_match import match_local, needs_target
+from .local_match import FOLLOW_UP_TOO, match_local, needs_target
 from .normalize import fold, sanitize
 from .prompt import PROMPT_VERSION, build_request
 from .recognition import Recognition
@@ -83,9 +83,12 @@ class LLMAnswer:
     usage: Usage = field(default_factory=Usage)
     cost_usd: Decimal = Decimal(0)
     error: str | None = None  # "timeout", "circuit_open", "budget", "auth", ...
-    attempts: int = 0
     # This call's own attempts: overlapping commands each carry theirs.
     routed: RouterOutcome | None = None
+
+    @property
+    def attempts(self) -> int:
+        return len(self.routed.attempts) if self.routed is not None else 0
 
 
 @dataclass(slots=True)
@@ -354,9 +357,7 @@ class Pipeline:
                     or spec.refuse
                     or verdict(spec, checked, home) is not Verdict.OK,
                 )
-        outcome.provider, outcome.model = answer.provider, answer.model
-        outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
-        outcome.routed = answer.routed
+        _charge(outcome, answer)
         return outcome
 
     def _context_used(
@@ -589,9 +590,7 @@ class Pipeline:
             outcome = Outcome(command.text, lang, message(key, lang), Path.NONE, understood=False)
         outcome.llm_error = reason
         if answer is not None:
-            outcome.provider, outcome.model = answer.provider, answer.model
-            outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
-            outcome.routed = answer.routed
+            _charge(outcome, answer)
         return outcome
 
     async def _act(
@@ -662,10 +661,18 @@ _ANSWER_FILLER = frozenset(
 
 
 # Words that make a command lean on the previous one ("to samo", "odwrotnie", "again").
-_FOLLOW_UP_WORDS = frozenset(
-    {"samo", "tez", "takze", "rowniez", "odwrotnie", "przeciwnie", "znowu", "ponownie"}
-    | {"same", "too", "also", "again", "opposite", "instead"}
+_FOLLOW_UP_WORDS = frozenset().union(
+    *FOLLOW_UP_TOO.values(),
+    {"samo", "odwrotnie", "przeciwnie", "znowu", "ponownie"},
+    {"same", "again", "opposite", "instead"},
 )
+
+
+def _charge(outcome: Outcome, answer: LLMAnswer) -> None:
+    """What the model call behind ``outcome`` was, and what it cost."""
+    outcome.provider, outcome.model = answer.provider, answer.model
+    outcome.usage, outcome.cost_usd = answer.usage, answer.cost_usd
+    outcome.routed = answer.routed
 
 
 def _turn_from(intent: str, entity_ids: tuple[str, ...], home: Home) -> Turn:

@@ -94,7 +94,7 @@ def _slot(spec: SlotSpec) -> str:
 
 
 def render_catalogue(catalogue: Catalogue) -> str:
-    # Most intents target a device by name or room; "*" saves spelling that out 20 times.
+    # Most intents target a device by name or room; "*" saves spelling that out each time.
     lines = ["INTENTS name(slots, * = name,area): meaning"]
     for spec in catalogue.intents.values():
         slots = ",".join(_slot(slot) for slot in spec.slots.values())

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 import statistics
 from typing import Any
 
-from custom_components.llm_intent.engine.cache import DEFAULT_TTL
+from custom_components.llm_intent.engine.cache.store import DEFAULT_TTL
 
 from .ha_jobs import CORE, LLM_INTENT
 from .stats import Spread, spread_text

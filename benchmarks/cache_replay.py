@@ -28,17 +28,17 @@ from typing import Any
 
 import httpx
 
-from custom_components.llm_intent.engine.cache import DEFAULT_TTL, create_cache
-from custom_components.llm_intent.engine.cache_adapter import PipelineCache
-from custom_components.llm_intent.engine.catalogue import IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.cache.pipeline_cache import PipelineCache
+from custom_components.llm_intent.engine.cache.store import DEFAULT_TTL, create_cache
 from custom_components.llm_intent.engine.clock import ManualClock
-from custom_components.llm_intent.engine.context import ContextStore
+from custom_components.llm_intent.engine.cost.pricing import PriceBook
 from custom_components.llm_intent.engine.home import Home
 from custom_components.llm_intent.engine.pipeline import Command, ExecResult, Pipeline, Settings
-from custom_components.llm_intent.engine.pricing import PriceBook
-from custom_components.llm_intent.engine.prompt import PROMPT_VERSION
-from custom_components.llm_intent.engine.recognition import Recognition
 from custom_components.llm_intent.engine.types import ProviderConfig
+from custom_components.llm_intent.engine.understanding.catalogue import IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.understanding.context import ContextStore
+from custom_components.llm_intent.engine.understanding.prompt import PROMPT_VERSION
+from custom_components.llm_intent.engine.understanding.recognition import Recognition
 
 from .brain import CurrentLabelBrain
 from .cache_stream import StreamEvent, load

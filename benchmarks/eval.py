@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from custom_components.llm_intent.engine.clock import SystemClock
-from custom_components.llm_intent.engine.pricing import PriceBook
+from custom_components.llm_intent.engine.cost.pricing import PriceBook
 from custom_components.llm_intent.engine.types import ProviderConfig
 
 from .dataset import load_dataset

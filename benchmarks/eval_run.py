@@ -15,11 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from custom_components.llm_intent.engine.catalogue import Catalogue, IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.calling.paid_call import PaidLLM
 from custom_components.llm_intent.engine.clock import Clock, SystemClock
-from custom_components.llm_intent.engine.context import Context, ContextStore, Turn
 from custom_components.llm_intent.engine.home import Home
-from custom_components.llm_intent.engine.llm import PaidLLM
 from custom_components.llm_intent.engine.pipeline import (
     Command,
     ExecResult,
@@ -27,7 +25,13 @@ from custom_components.llm_intent.engine.pipeline import (
     Pipeline,
     Settings,
 )
-from custom_components.llm_intent.engine.recognition import Recognition
+from custom_components.llm_intent.engine.understanding.catalogue import (
+    Catalogue,
+    IntentSpec,
+    load_catalogue,
+)
+from custom_components.llm_intent.engine.understanding.context import Context, ContextStore, Turn
+from custom_components.llm_intent.engine.understanding.recognition import Recognition
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR, Record
 from .fixture_home import FixtureHome

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from custom_components.llm_intent.engine.home import Area, Entity, Floor, Home
-from custom_components.llm_intent.engine.normalize import fold
+from custom_components.llm_intent.engine.language.normalize import fold
 
 from .dataset import FormatError
 

@@ -17,8 +17,8 @@ from typing import Any, cast
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
+from custom_components.llm_intent.engine.cost.pricing import PriceBook
 from custom_components.llm_intent.engine.pipeline import Outcome
-from custom_components.llm_intent.engine.pricing import PriceBook
 
 from .fixture_home import load_fixture_home
 from .ha_runs import (

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from custom_components.llm_intent.engine.breaker import CircuitBreaker
-from custom_components.llm_intent.engine.budget import Budget
+from custom_components.llm_intent.engine.calling.breaker import CircuitBreaker
+from custom_components.llm_intent.engine.calling.limiter import RateLimiter
+from custom_components.llm_intent.engine.calling.paid_call import PaidLLM
+from custom_components.llm_intent.engine.calling.providers.factory import create_provider
+from custom_components.llm_intent.engine.calling.router import Route
 from custom_components.llm_intent.engine.clock import Clock
-from custom_components.llm_intent.engine.limiter import RateLimiter
-from custom_components.llm_intent.engine.llm import PaidLLM
-from custom_components.llm_intent.engine.pricing import PriceBook
-from custom_components.llm_intent.engine.providers.factory import create_provider
-from custom_components.llm_intent.engine.router import Route
-from custom_components.llm_intent.engine.tokens import TokenCounter
+from custom_components.llm_intent.engine.cost.budget import Budget
+from custom_components.llm_intent.engine.cost.pricing import PriceBook
+from custom_components.llm_intent.engine.cost.tokens import TokenCounter
 from custom_components.llm_intent.engine.types import ProviderConfig
 
 DEFAULT_DEADLINE_S = 2.5  # the integration's default answer deadline

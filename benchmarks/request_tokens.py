@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import json
 from typing import Any
 
-from custom_components.llm_intent.engine.tokens import O200K_BASE, TokenCounter
+from custom_components.llm_intent.engine.cost.tokens import O200K_BASE, TokenCounter
 
 MODEL = "gpt-4o-mini"  # an o200k_base model: counts are exact o200k tokens
 

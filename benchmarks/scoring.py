@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from custom_components.llm_intent.engine.catalogue import Catalogue
 from custom_components.llm_intent.engine.home import Home
+from custom_components.llm_intent.engine.understanding.catalogue import Catalogue
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR
 

@@ -43,8 +43,8 @@ def _load_engine() -> tuple[ModuleType, ModuleType]:
         package = importlib.util.module_from_spec(spec)
         sys.modules[_ENGINE_PACKAGE] = package
         spec.loader.exec_module(package)
-    ledger = importlib.import_module(f"{_ENGINE_PACKAGE}.ledger")
-    report = importlib.import_module(f"{_ENGINE_PACKAGE}.report")
+    ledger = importlib.import_module(f"{_ENGINE_PACKAGE}.cost.ledger")
+    report = importlib.import_module(f"{_ENGINE_PACKAGE}.cost.report")
     return ledger, report
 
 

@@ -17,9 +17,9 @@ from homeassistant.helpers import instance_id
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_REDIS_URL, LOGGER
-from .engine.bridge import BridgeConfig, BridgeStatus, StatusListener, StreamBridge
-from .engine.bridge_pipeline import pipeline_process
-from .engine.cache_redis import redact_url
+from .engine.bridge.pipeline_process import pipeline_process
+from .engine.bridge.stream_bridge import BridgeConfig, BridgeStatus, StatusListener, StreamBridge
+from .engine.cache.redis_backend import redact_url
 from .engine.clock import SystemClock
 from .runtime import LLMIntentConfigEntry, LLMIntentRuntime
 

@@ -74,7 +74,7 @@ from .const import (
     PROVIDER_OPENAI,
     SECONDARY_NONE,
 )
-from .engine.pricing import parse_overrides
+from .engine.cost.pricing import parse_overrides
 from .provider_check import CannotConnect, InvalidAuth, async_validate_provider
 
 TITLES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from .engine.cache import DEFAULT_TTL
+from .engine.cache.store import DEFAULT_TTL
 
 DOMAIN: Final = "llm_intent"
 LOGGER = logging.getLogger(__package__)
@@ -59,7 +59,7 @@ DEFAULT_TEMPERATURE: Final = 0.0
 DEFAULT_MAX_OUTPUT_TOKENS: Final = 150
 DEFAULT_REQUEST_TIMEOUT: Final = 2.5
 DEFAULT_PREFER_LOCAL: Final = True
-DEFAULT_CACHE_TTL: Final = int(DEFAULT_TTL)  # why a week: engine/cache.py
+DEFAULT_CACHE_TTL: Final = int(DEFAULT_TTL)  # why a week: engine/cache/store.py
 MAX_CACHE_TTL: Final = 30 * 86_400
 DEFAULT_CONTEXT_TTL: Final = 300
 DEFAULT_DAILY_BUDGET: Final = 1.0

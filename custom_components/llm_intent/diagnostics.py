@@ -12,9 +12,9 @@ from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_OTLP_ENDPOINT
-from .engine.ledger import LedgerEntry, LedgerError
-from .engine.prompt import PROMPT_VERSION
-from .engine.router import Route
+from .engine.calling.router import Route
+from .engine.cost.ledger import LedgerEntry, LedgerError
+from .engine.understanding.prompt import PROMPT_VERSION
 from .observability import metrics_of
 from .runtime import LLMIntentConfigEntry, LLMIntentRuntime
 

@@ -16,11 +16,11 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import intent
 
 from .const import DOMAIN, LOGGER
-from .engine.catalogue import IntentSpec
 from .engine.home import Home
 from .engine.pipeline import Command, ExecResult, HomeSource
-from .engine.recognition import Recognition
-from .engine.safety import area_wide_domains, is_area_wide
+from .engine.understanding.catalogue import IntentSpec
+from .engine.understanding.recognition import Recognition
+from .engine.understanding.safety import area_wide_domains, is_area_wide
 
 _HA_SLOTS = (
     "name",

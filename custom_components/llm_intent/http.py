@@ -10,7 +10,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 import probatio as vol
 
-from .engine.tracing import incoming_command
+from .engine.observability.tracing import incoming_command
 from .services import RECOGNIZE_SCHEMA, async_recognize
 
 

@@ -29,14 +29,14 @@ from .const import (
     PROVIDER_LOCAL,
     SECONDARY_NONE,
 )
-from .engine.breaker import CircuitBreaker
-from .engine.budget import Budget
+from .engine.calling.breaker import CircuitBreaker
+from .engine.calling.limiter import RateLimiter
+from .engine.calling.paid_call import PaidLLM
+from .engine.calling.router import Route
 from .engine.clock import Clock
-from .engine.limiter import RateLimiter
-from .engine.llm import PaidLLM
-from .engine.pricing import PriceBook
-from .engine.router import Route
-from .engine.tokens import TokenCounter
+from .engine.cost.budget import Budget
+from .engine.cost.pricing import PriceBook
+from .engine.cost.tokens import TokenCounter
 from .provider_check import async_create_provider, provider_config
 
 

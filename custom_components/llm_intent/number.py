@@ -6,7 +6,7 @@ from homeassistant.components.number import NumberMode, RestoreNumber
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .engine.budget import BudgetPeriod
+from .engine.cost.budget import BudgetPeriod
 from .entity import LLMIntentEntity
 from .runtime import LLMIntentConfigEntry
 

@@ -25,13 +25,18 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_OTLP_ENDPOINT, DOMAIN, LOGGER
-from .engine.ledger import DEFAULT_RETENTION_DAYS, AsyncLedger, Ledger, LedgerError
-from .engine.llm import PaidLLM
-from .engine.metrics import EntryGauges, LLMMetrics, entry_gauges
+from .engine.calling.paid_call import PaidLLM
+from .engine.calling.router import Attempt
+from .engine.cost.ledger import DEFAULT_RETENTION_DAYS, AsyncLedger, Ledger, LedgerError
+from .engine.cost.pricing import cost
+from .engine.observability.metrics import EntryGauges, LLMMetrics, entry_gauges
+from .engine.observability.tracing import (
+    CommandTracer,
+    create_tracer,
+    current_incoming,
+    take_stages,
+)
 from .engine.pipeline import Outcome
-from .engine.pricing import cost
-from .engine.router import Attempt
-from .engine.tracing import CommandTracer, create_tracer, current_incoming, take_stages
 from .runtime import LLMIntentRuntime
 
 _SEED_WINDOW_S: Final = 30 * 86_400

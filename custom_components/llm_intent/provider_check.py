@@ -11,9 +11,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.httpx_client import get_async_client
 
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_MODEL, DEFAULT_MODELS, VALIDATE_TIMEOUT
+from .engine.calling.providers.base import Provider
+from .engine.calling.providers.factory import create_provider
 from .engine.errors import AuthError, ProviderConnectionError, ProviderTimeoutError
-from .engine.providers.base import Provider
-from .engine.providers.factory import create_provider
 from .engine.types import ProviderConfig
 
 

@@ -35,18 +35,18 @@ from .const import (
     LOGGER,
     USER_CATALOGUE_FILE,
 )
-from .engine.accounting import Accounting
-from .engine.breaker import BreakerState
-from .engine.budget import Budget, BudgetAlert
-from .engine.cache import RecognitionCache, create_cache
-from .engine.cache_adapter import PipelineCache
-from .engine.catalogue import Catalogue, load_catalogue
+from .engine.cache.pipeline_cache import PipelineCache
+from .engine.cache.store import RecognitionCache, create_cache
+from .engine.calling.breaker import BreakerState
+from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
-from .engine.context import ContextStore
-from .engine.ledger import LEDGER_FILENAME, AsyncLedger, Ledger
-from .engine.llm import PaidLLM
+from .engine.cost.accounting import Accounting
+from .engine.cost.budget import Budget, BudgetAlert
+from .engine.cost.ledger import LEDGER_FILENAME, AsyncLedger, Ledger
 from .engine.pipeline import Outcome, Pipeline, Settings
-from .engine.prompt import PROMPT_VERSION
+from .engine.understanding.catalogue import Catalogue, load_catalogue
+from .engine.understanding.context import ContextStore
+from .engine.understanding.prompt import PROMPT_VERSION
 from .ha_actions import HAExecutor
 from .ha_home import HomeSnapshots
 from .ha_local import HALocalAgent

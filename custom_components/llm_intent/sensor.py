@@ -18,8 +18,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .bridge import Bridge
-from .engine.breaker import BreakerState, CircuitBreaker
-from .engine.bridge import BridgeStatus
+from .engine.bridge.stream_bridge import BridgeStatus
+from .engine.calling.breaker import BreakerState, CircuitBreaker
 from .entity import LLMIntentEntity
 from .runtime import LLMIntentConfigEntry, LLMIntentRuntime
 

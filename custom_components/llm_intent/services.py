@@ -20,8 +20,8 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from .const import DOMAIN
+from .engine.cost.report import build_report, report_data
 from .engine.pipeline import Command
-from .engine.report import build_report, report_data
 from .runtime import LLMIntentConfigEntry
 
 SERVICE_RECOGNIZE = "recognize"

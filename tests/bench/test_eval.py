@@ -24,7 +24,7 @@ from benchmarks.eval_run import CATALOGUE
 from benchmarks.fixture_home import load_fixture_home, parse_fixture_home
 from benchmarks.providers_doc import END, START, update_row
 from benchmarks.scoring import intent_right, slots_match
-from custom_components.llm_intent.engine.catalogue import load_catalogue
+from custom_components.llm_intent.engine.understanding.catalogue import load_catalogue
 
 from ..fake_provider import OPENAI_KEY, FakeProviderServer
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from custom_components.llm_intent.engine.bridge import BridgeConfig, StreamBridge
-from custom_components.llm_intent.engine.bridge_messages import BridgeResult, Transcript
+from custom_components.llm_intent.engine.bridge.messages import BridgeResult, Transcript
+from custom_components.llm_intent.engine.bridge.stream_bridge import BridgeConfig, StreamBridge
 from custom_components.llm_intent.engine.clock import SystemClock
 
 WAIT = 20.0  # upper bound for any awaited condition; conditions normally hold in ms

@@ -9,9 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from custom_components.llm_intent.engine.bridge import BridgeStatus
-from custom_components.llm_intent.engine.bridge_messages import Transcript
-from custom_components.llm_intent.engine.bridge_redis import BridgeStreams, Settled, StreamNames
+from custom_components.llm_intent.engine.bridge.messages import Transcript
+from custom_components.llm_intent.engine.bridge.redis_streams import (
+    BridgeStreams,
+    Settled,
+    StreamNames,
+)
+from custom_components.llm_intent.engine.bridge.stream_bridge import BridgeStatus
 
 from ..redis_server import RedisServer
 from .harness import (

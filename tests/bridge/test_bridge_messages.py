@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.llm_intent.engine.bridge_messages import (
+from custom_components.llm_intent.engine.bridge.messages import (
     MAX_FRAME_ID,
     BridgeResult,
     Malformed,
@@ -19,13 +19,16 @@ from custom_components.llm_intent.engine.bridge_messages import (
     parse_transcript,
     result_fields,
 )
-from custom_components.llm_intent.engine.bridge_pipeline import pipeline_process, resolve_area
-from custom_components.llm_intent.engine.catalogue import IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.bridge.pipeline_process import (
+    pipeline_process,
+    resolve_area,
+)
 from custom_components.llm_intent.engine.clock import ManualClock
-from custom_components.llm_intent.engine.context import ContextStore
 from custom_components.llm_intent.engine.home import Area, Entity, Home
 from custom_components.llm_intent.engine.pipeline import Command, ExecResult, Pipeline
-from custom_components.llm_intent.engine.recognition import Recognition
+from custom_components.llm_intent.engine.understanding.catalogue import IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.understanding.context import ContextStore
+from custom_components.llm_intent.engine.understanding.recognition import Recognition
 
 BUILTIN = Path(__file__).parents[2] / "custom_components" / "llm_intent" / "intents.yaml"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from custom_components.llm_intent.engine.answers import MESSAGES
+from custom_components.llm_intent.engine.understanding.answers import MESSAGES
 
 from .browser import Browser
 from .conftest import Stack

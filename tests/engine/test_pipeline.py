@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from custom_components.llm_intent.engine.cache import RecognitionCache
-from custom_components.llm_intent.engine.cache_adapter import PipelineCache
-from custom_components.llm_intent.engine.cache_memory import MemoryCacheBackend
-from custom_components.llm_intent.engine.catalogue import IntentSpec
+from custom_components.llm_intent.engine.cache.memory import MemoryCacheBackend
+from custom_components.llm_intent.engine.cache.pipeline_cache import PipelineCache
+from custom_components.llm_intent.engine.cache.store import RecognitionCache
+from custom_components.llm_intent.engine.calling.router import RouterOutcome
 from custom_components.llm_intent.engine.clock import ManualClock
-from custom_components.llm_intent.engine.context import Context, ContextStore
 from custom_components.llm_intent.engine.home import Home
 from custom_components.llm_intent.engine.pipeline import (
     Command,
@@ -25,8 +24,6 @@ from custom_components.llm_intent.engine.pipeline import (
     Outcome,
     Pipeline,
 )
-from custom_components.llm_intent.engine.recognition import Recognition
-from custom_components.llm_intent.engine.router import RouterOutcome
 from custom_components.llm_intent.engine.types import (
     IntentReply,
     Path,
@@ -34,8 +31,11 @@ from custom_components.llm_intent.engine.types import (
     ProviderResult,
     Usage,
 )
+from custom_components.llm_intent.engine.understanding.catalogue import IntentSpec
+from custom_components.llm_intent.engine.understanding.context import Context, ContextStore
+from custom_components.llm_intent.engine.understanding.recognition import Recognition
 
-from .test_local_match import CATALOGUE, HOME
+from .understanding.test_local_match import CATALOGUE, HOME
 
 
 @dataclass

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.llm_intent.engine.context import Context
-from custom_components.llm_intent.engine.prompt import STATIC_INSTRUCTIONS, build_request
-from custom_components.llm_intent.engine.tokens import TokenCounter
+from custom_components.llm_intent.engine.cost.tokens import TokenCounter
+from custom_components.llm_intent.engine.understanding.context import Context
+from custom_components.llm_intent.engine.understanding.prompt import (
+    STATIC_INSTRUCTIONS,
+    build_request,
+)
 
 from ..fake_provider import FakeProviderServer
 from .conftest import CorrectModel, HomeCalls, recognize

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.llm_intent.const import DOMAIN
-from custom_components.llm_intent.engine.ledger import LedgerEntry
+from custom_components.llm_intent.engine.cost.ledger import LedgerEntry
 
 from ..e2e.responder import command_of
 from ..fake_provider import ANTHROPIC_KEY, OPENAI_KEY, ErrorReply, FakeProviderServer, Reply

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.llm_intent.const import DOMAIN
-from custom_components.llm_intent.engine.metrics import METRIC_NAMES
+from custom_components.llm_intent.engine.observability.metrics import METRIC_NAMES
 
 from ..fake_provider import OPENAI_KEY, FakeProviderServer
 from .prometheus_check import GRAFANA_VARIABLES, dashboard_queries, substitute

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.llm_intent.engine.accounting import Accounting
-from custom_components.llm_intent.engine.breaker import BreakerState, CircuitBreaker
-from custom_components.llm_intent.engine.budget import Budget
+from custom_components.llm_intent.engine.calling.breaker import BreakerState, CircuitBreaker
+from custom_components.llm_intent.engine.calling.limiter import RateLimiter
+from custom_components.llm_intent.engine.calling.router import Attempt, Route
 from custom_components.llm_intent.engine.clock import ManualClock
+from custom_components.llm_intent.engine.cost.accounting import Accounting
+from custom_components.llm_intent.engine.cost.budget import Budget
+from custom_components.llm_intent.engine.cost.ledger import AsyncLedger, Ledger
 from custom_components.llm_intent.engine.errors import ProviderError
-from custom_components.llm_intent.engine.ledger import AsyncLedger, Ledger
-from custom_components.llm_intent.engine.limiter import RateLimiter
-from custom_components.llm_intent.engine.metrics import (
+from custom_components.llm_intent.engine.observability.metrics import (
     LATENCY_BUCKETS,
     EntryGauges,
     LLMMetrics,
@@ -27,7 +28,6 @@ from custom_components.llm_intent.engine.metrics import (
     entry_gauges,
 )
 from custom_components.llm_intent.engine.pipeline import Outcome
-from custom_components.llm_intent.engine.router import Attempt, Route
 from custom_components.llm_intent.engine.types import Path as AnswerPath, Usage
 
 from .helpers import labels, parse_exposition

@@ -14,9 +14,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.llm_intent.const import DOMAIN
+from custom_components.llm_intent.engine.cost.ledger import LEDGER_FILENAME, Ledger, LedgerEntry
 from custom_components.llm_intent.engine.errors import ProviderError
-from custom_components.llm_intent.engine.ledger import LEDGER_FILENAME, Ledger, LedgerEntry
-from custom_components.llm_intent.engine.metrics import LATENCY_BUCKETS, METRIC_NAMES
+from custom_components.llm_intent.engine.observability.metrics import LATENCY_BUCKETS, METRIC_NAMES
 from custom_components.llm_intent.observability import _count_history
 
 from ..fake_provider import FakeProviderServer

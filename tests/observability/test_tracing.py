@@ -18,10 +18,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 import pytest
 
-from custom_components.llm_intent.engine.breaker import BreakerState
-from custom_components.llm_intent.engine.pipeline import Outcome
-from custom_components.llm_intent.engine.router import Attempt
-from custom_components.llm_intent.engine.tracing import (
+from custom_components.llm_intent.engine.calling.breaker import BreakerState
+from custom_components.llm_intent.engine.calling.router import Attempt
+from custom_components.llm_intent.engine.observability.tracing import (
     begin_command,
     create_tracer,
     current_incoming,
@@ -32,6 +31,7 @@ from custom_components.llm_intent.engine.tracing import (
     traces_url,
     valid_traceparent,
 )
+from custom_components.llm_intent.engine.pipeline import Outcome
 from custom_components.llm_intent.engine.types import Path, Usage
 
 from .otlp_receiver import OTLPReceiver
@@ -281,7 +281,7 @@ baseline = otel()
 import custom_components.llm_intent.diagnostics
 import custom_components.llm_intent.metrics_view
 import custom_components.llm_intent.observability
-from custom_components.llm_intent.engine.tracing import create_tracer
+from custom_components.llm_intent.engine.observability.tracing import create_tracer
 assert create_tracer(None) is None and create_tracer("") is None
 off = otel()
 tracer = create_tracer("http://127.0.0.1:9")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.llm_intent.engine.tracing import incoming_command
+from custom_components.llm_intent.engine.observability.tracing import incoming_command
 
 from ..fake_provider import ANTHROPIC_KEY, OPENAI_KEY, FakeProviderServer
 from ..ha.conftest import HomeCalls

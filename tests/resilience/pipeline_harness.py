@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from custom_components.llm_intent.engine.accounting import Accounting
-from custom_components.llm_intent.engine.catalogue import IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.calling.paid_call import PaidLLM
 from custom_components.llm_intent.engine.clock import Clock
-from custom_components.llm_intent.engine.context import ContextStore
+from custom_components.llm_intent.engine.cost.accounting import Accounting
+from custom_components.llm_intent.engine.cost.ledger import AsyncLedger, Ledger
 from custom_components.llm_intent.engine.home import Area, Entity, Home
-from custom_components.llm_intent.engine.ledger import AsyncLedger, Ledger
-from custom_components.llm_intent.engine.llm import PaidLLM
 from custom_components.llm_intent.engine.pipeline import Command, ExecResult, Pipeline, Settings
-from custom_components.llm_intent.engine.recognition import Recognition
+from custom_components.llm_intent.engine.understanding.catalogue import IntentSpec, load_catalogue
+from custom_components.llm_intent.engine.understanding.context import ContextStore
+from custom_components.llm_intent.engine.understanding.recognition import Recognition
 
 CATALOGUE = Path(__file__).parents[2] / "custom_components" / "llm_intent" / "intents.yaml"
 

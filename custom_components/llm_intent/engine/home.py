@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from .names import NameEntry, NameIndex
+from .language.names import NameEntry, NameIndex
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,19 +18,19 @@ from decimal import Decimal
 import logging
 from typing import Any, Protocol
 
-from .answers import clarify_areas, lang_of, message, render
-from .catalogue import Catalogue, IntentSpec
+from .calling.router import RouterOutcome
 from .clock import Clock
-from .context import Context, ContextStore, OpenQuestion, PendingAction, Turn
 from .home import Home
-from .local_match import FOLLOW_UP_TOO, match_local, needs_target
-from .normalize import fold, sanitize
-from .prompt import PROMPT_VERSION, build_request
-from .recognition import Recognition
-from .router import RouterOutcome
-from .safety import Verdict, names_a_target, verdict
+from .language.normalize import fold, sanitize
 from .types import Path, ProviderRequest, ProviderResult, Usage
-from .validate import Rejection, validate_reply
+from .understanding.answers import clarify_areas, lang_of, message, render
+from .understanding.catalogue import Catalogue, IntentSpec
+from .understanding.context import Context, ContextStore, OpenQuestion, PendingAction, Turn
+from .understanding.local_match import FOLLOW_UP_TOO, match_local, needs_target
+from .understanding.prompt import PROMPT_VERSION, build_request
+from .understanding.recognition import Recognition
+from .understanding.safety import Verdict, names_a_target, verdict
+from .understanding.validate import Rejection, validate_reply
 
 _LOGGER = logging.getLogger(__name__)
 YES = frozenset(

@@ -1,0 +1,127 @@
+"""Anthropic via the official SDK.
+
+Anthropic has no JSON-schema response format on every model, but forcing a
+tool call makes the model fill in the tool's ``input_schema``: the tool input
+is the structured intent, already decoded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import anthropic
+
+from ...errors import InvalidOutputError
+from ...types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from .intent_reply import intent_from_object
+from .sdk_common import SdkProvider, sdk_result
+
+if TYPE_CHECKING:
+    import httpx
+
+TOOL_NAME = "report_intent"
+TOOL_DESCRIPTION = (
+    "Report the recognised smart-home intent, its slots, your confidence, "
+    "and a clarifying question when the request is ambiguous."
+)
+
+
+class AnthropicProvider(SdkProvider):
+    """A Claude model behind the Anthropic Messages API."""
+
+    _sdk = anthropic
+    _sdk_base_error = anthropic.AnthropicError
+
+    def __init__(
+        self, config: ProviderConfig, http_client: httpx.AsyncClient | None = None
+    ) -> None:
+        if config.kind != "anthropic":
+            raise ValueError(f"AnthropicProvider cannot serve kind {config.kind!r}")
+        if not config.api_key:
+            raise ValueError("an Anthropic provider needs an API key")
+        self._config = config
+        self._client = anthropic.AsyncAnthropic(
+            api_key=config.api_key,
+            base_url=config.base_url,
+            max_retries=0,
+            http_client=http_client,
+        )
+        self._owns_client = http_client is None
+
+    async def recognize(
+        self,
+        request: ProviderRequest,
+        *,
+        timeout: float,
+    ) -> ProviderResult:
+        started = time.monotonic()
+        raw = await self._send(
+            self._client.messages.with_raw_response.create(
+                model=self.model,
+                max_tokens=request.max_output_tokens,
+                temperature=request.temperature,
+                system=request.system,
+                messages=[{"role": "user", "content": request.user}],
+                tools=[
+                    {
+                        "name": TOOL_NAME,
+                        "description": TOOL_DESCRIPTION,
+                        "input_schema": request.schema,
+                    }
+                ],
+                tool_choice={"type": "tool", "name": TOOL_NAME},
+                timeout=timeout,
+            ),
+            timeout=timeout,
+        )
+        return sdk_result(
+            raw,
+            started=started,
+            label=self.label,
+            model=self.model,
+            usage_of=_usage,
+            answer_of=self._answer,
+        )
+
+    def _answer(self, message: Any) -> tuple[IntentReply, str]:
+        tool_input = _tool_input(message, self.label)
+        reply = intent_from_object(tool_input, provider=self.label)
+        return reply, json.dumps(tool_input, ensure_ascii=False)
+
+    async def validate(self, *, timeout: float) -> None:
+        await self._send(self._client.models.list(limit=1, timeout=timeout), timeout=timeout)
+
+    async def aclose(self) -> None:
+        """Close the SDK's own HTTP client; a shared one stays open for its owner."""
+        if self._owns_client:
+            await self._client.close()
+
+
+def _usage(message: Any) -> Usage:
+    """Anthropic reports uncached, cache-read and cache-write input separately; sum them."""
+    usage = getattr(message, "usage", None)
+    if usage is None:
+        return Usage()
+    uncached = int(getattr(usage, "input_tokens", 0) or 0)
+    read = int(getattr(usage, "cache_read_input_tokens", 0) or 0)
+    written = int(getattr(usage, "cache_creation_input_tokens", 0) or 0)
+    return Usage(
+        input_tokens=uncached + read + written,
+        output_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+        cached_input_tokens=read,
+    )
+
+
+def _tool_input(message: Any, label: str) -> Any:
+    if getattr(message, "stop_reason", None) == "max_tokens":
+        raise InvalidOutputError(
+            f"{label}: answer cut off at the output-token limit", provider=label
+        )
+    if getattr(message, "stop_reason", None) == "refusal":
+        raise InvalidOutputError(f"{label}: model refused to answer", provider=label)
+    for block in getattr(message, "content", None) or []:
+        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == TOOL_NAME:
+            return getattr(block, "input", None)
+    raise InvalidOutputError(f"{label}: answer has no {TOOL_NAME} tool call", provider=label)

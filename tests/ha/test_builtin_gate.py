@@ -9,67 +9,19 @@ through HA's own handlers.
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components import conversation
-from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, entity_registry as er
 import pytest
 
-from .conftest import HomeCalls, recognize
+from .conftest import ENTRY_DEVICES, HomeCalls, recognize
 
 AGENT = "conversation.llm_intent"
-_COVER = 1 | 2 | 4  # OPEN, CLOSE, SET_POSITION
-
-# entity_id: (name, state, attributes)
-ENTRY_DEVICES: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "lock.front_door": ("Front Door", "locked", {}),
-    "cover.garage_door": (
-        "Garage Door",
-        "closed",
-        {"device_class": "garage", "current_position": 0, "supported_features": _COVER},
-    ),
-    "cover.driveway_gate": (
-        "Driveway Gate",
-        "closed",
-        {"device_class": "gate", "current_position": 0, "supported_features": _COVER},
-    ),
-    "cover.patio_blinds": (
-        "Patio Blinds",
-        "closed",
-        {"device_class": "blind", "current_position": 0, "supported_features": _COVER},
-    ),
-}
-
-
-@pytest.fixture
-async def entry_devices(hass: HomeAssistant, polish_home: HomeCalls) -> HomeCalls:
-    """A lock, a garage door, a gate and blinds, named in English, exposed to Assist."""
-    registry = er.async_get(hass)
-    hall = ar.async_get(hass).async_get_area_by_name("Przedpokój")
-    assert hall is not None
-    for entity_id, (name, state, attrs) in ENTRY_DEVICES.items():
-        domain, object_id = entity_id.split(".")
-        entry = registry.async_get_or_create(
-            domain, "test", object_id, suggested_object_id=object_id
-        )
-        registry.async_update_entity(entry.entity_id, area_id=hall.id, name=name)
-        hass.states.async_set(entity_id, state, {"friendly_name": name, **attrs})
-        async_expose_entity(hass, "conversation", entity_id, True)
-    return polish_home
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None
     return state.state
-
-
-def _position(hass: HomeAssistant, entity_id: str) -> Any:
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.attributes.get("current_position")
 
 
 async def _say(

@@ -34,12 +34,12 @@ async def test_a_model_position_for_the_garage_door_asks_first(
     polish_home: HomeCalls,
     correct_model: CorrectModel,
 ) -> None:
-    correct_model.teach(
-        "podnieś bramę garażową do końca", "HassSetPosition", name="Brama garażowa", position=100
-    )
+    text = "wyjeżdżam, brama garażowa cała do góry"
+    correct_model.teach(text, "HassSetPosition", name="Brama garażowa", position=100)
 
-    asked = await recognize(hass, "podnieś bramę garażową do końca", conversation_id="m")
+    asked = await recognize(hass, text, conversation_id="m")
 
+    assert (asked["path"], asked["intent"]) == ("llm", "HassSetPosition"), asked
     assert asked["speech"] == CONFIRM_PL
     assert polish_home.for_entity("cover.brama") == []
 

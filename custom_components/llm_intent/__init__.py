@@ -14,6 +14,7 @@ from .engine.errors import CatalogueError
 from .http import IntentView
 from .metrics_view import MetricsView
 from .observability import async_setup_observability
+from .provider_check import async_check_at_setup
 from .runtime import LLMIntentConfigEntry, async_build_runtime
 from .services import async_register_services
 
@@ -43,6 +44,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
             translation_placeholders={"error": str(err)},
         ) from err
     entry.runtime_data = runtime
+    if runtime.llm is not None:
+        await async_check_at_setup(hass, entry, runtime.llm.router.routes, runtime.availability)
     _check_prices(hass, entry)
     entry.async_on_unload(await async_setup_observability(hass, entry, runtime))
     runtime.homes.async_start()

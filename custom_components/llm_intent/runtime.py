@@ -51,6 +51,7 @@ from .ha_actions import HAExecutor
 from .ha_home import HomeSnapshots
 from .ha_local import HALocalAgent
 from .llm_backend import async_create_backend
+from .provider_availability import ProviderAvailability
 
 BUILTIN_CATALOGUE = Path(__file__).parent / "intents.yaml"
 
@@ -68,6 +69,7 @@ class LLMIntentRuntime:
     llm: PaidLLM | None = None
     cache: RecognitionCache | None = None
     bridge: Any = None
+    availability: ProviderAvailability = field(default_factory=ProviderAvailability)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def async_close(self) -> None:
@@ -132,6 +134,7 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
     accounting = Accounting(clock, tz, ledger=ledger, budget=budget, store_text=store_text)
     await accounting.restore()
     homes = HomeSnapshots(hass)
+    availability = ProviderAvailability()
     cache: RecognitionCache | None = None
     pipeline_cache: PipelineCache | None = None
     if llm is not None:
@@ -155,6 +158,7 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
     def on_outcome(outcome: Outcome) -> None:
         accounting.record(outcome)
         if llm is not None and outcome.routed is not None:
+            availability.observe(outcome.routed.attempts)
             failed = outcome.routed.auth_failed_provider
             if failed is not None and failed == llm.router.routes[0].label:
                 entry.async_start_reauth(hass)
@@ -181,13 +185,15 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         ledger=ledger,
         llm=llm,
         cache=cache,
+        availability=availability,
     )
 
 
 def _watch_breaker(hass: HomeAssistant, entry: ConfigEntry[Any], name: str, add: Any) -> None:
     @callback
     def changed(old: BreakerState, new: BreakerState) -> None:
-        LOGGER.warning("Circuit breaker for %s: %s -> %s", name, old, new)
+        # Debug only: an outage is logged once by ProviderAvailability, not per probe.
+        LOGGER.debug("Circuit breaker for %s: %s -> %s", name, old, new)
         hass.bus.async_fire(
             EVENT_CIRCUIT_CHANGED,
             {"provider": name, "old": str(old), "new": str(new), "entry_id": entry.entry_id},

@@ -61,6 +61,11 @@ class OpenAIProvider(SdkProvider):
             http_client=cast("Any", http_client),
         )
         self._owns_client = http_client is None
+        # The SDK imports several hundred modules on first use of a resource and works
+        # out its platform headers on the first request. Both happen here, in the
+        # constructor that callers run in an executor, not on the event loop later.
+        _ = (self._client.chat.completions, self._client.models)
+        self._client.platform_headers()
 
     async def recognize(
         self,

@@ -11,6 +11,7 @@ from homeassistant.helpers.typing import ConfigType
 from .bridge import async_start_bridge
 from .const import CONF_CACHE_TTL, DEFAULT_CACHE_TTL, DOMAIN
 from .engine.errors import CatalogueError
+from .entry_state import EntryState
 from .http import IntentView
 from .metrics_view import MetricsView
 from .observability import async_setup_observability
@@ -72,6 +73,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> None:
+    """Stored budgets and breaker states go with the entry."""
+    await EntryState(hass, entry.entry_id).async_remove()
 
 
 def _check_prices(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> None:

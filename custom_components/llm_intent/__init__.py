@@ -9,12 +9,13 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import async_start_bridge
-from .const import CONF_CACHE_TTL, DEFAULT_CACHE_TTL, DOMAIN
+from .const import CONF_CACHE_TTL, CONF_REDIS_URL, DEFAULT_CACHE_TTL, DOMAIN
 from .engine.errors import CatalogueError
 from .entry_state import EntryState
 from .http import IntentView
 from .metrics_view import MetricsView
 from .observability import async_setup_observability
+from .redis_setup import async_prepare_redis
 from .runtime import LLMIntentConfigEntry, async_build_runtime
 from .services import async_register_services
 
@@ -35,6 +36,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
+    if str(entry.options.get(CONF_REDIS_URL) or "").strip():
+        await async_prepare_redis(hass)
     try:
         runtime = await async_build_runtime(hass, entry)
     except CatalogueError as err:

@@ -13,6 +13,7 @@ async def async_prepare_redis(hass: HomeAssistant) -> None:
     would block the event loop. The answer is cached for the process, so doing
     it once here moves that work off the loop for every later connection.
     """
-    from redis.utils import get_lib_version  # noqa: PLC0415  (only with Redis configured)
+    # Imported here: without Redis configured the package is never loaded.
+    from redis.utils import get_lib_version
 
     await hass.async_add_executor_job(get_lib_version)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from homeassistant import block_async_io
 from homeassistant.core import HomeAssistant
 import pytest
@@ -20,16 +18,13 @@ from ..harness import wait_until
 
 
 @pytest.fixture
-def loop_protection(
-    disable_block_async_io: None, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+def loop_protection(disable_block_async_io: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """HA's blocking-call detection as a real start enables it, with the checks the
     test harness skips (file reads, directory listings) on too."""
     monkeypatch.setattr(block_async_io, "_IN_TESTS", False)
     block_async_io.enable()
     # A previous test in this process may already have done the one-time work.
     redis.utils.get_lib_version.cache_clear()
-    yield
 
 
 async def test_first_redis_connection_does_not_block_the_loop(

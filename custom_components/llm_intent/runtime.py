@@ -40,7 +40,8 @@ from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
 from .engine.cost.accounting import Accounting
 from .engine.cost.budget import Budget, BudgetAlert, BudgetPeriod
-from .engine.cost.ledger import LEDGER_FILENAME, AsyncLedger, Ledger
+from .engine.cost.command_counts import count_commands
+from .engine.cost.ledger import LEDGER_FILENAME, AsyncLedger, Ledger, period_bounds
 from .engine.pipeline import Outcome, Pipeline, Settings
 from .engine.understanding.catalogue import Catalogue, load_catalogue
 from .engine.understanding.context import ContextStore
@@ -125,6 +126,15 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         period: entry_state.budget_limit(period) or options.get(key, defaults[period])
         for period, key in BUDGET_OPTIONS.items()
     }
+    # The options form shows and saves back these values: bring stale ones up to date.
+    stale = {
+        key: float(limits[period])
+        for period, key in BUDGET_OPTIONS.items()
+        if entry_state.budget_limit(period) is not None
+        and options.get(key) != float(limits[period])
+    }
+    if stale:
+        hass.config_entries.async_update_entry(entry, options={**entry.options, **stale})
     budget = Budget(
         limits[BudgetPeriod.DAY],
         limits[BudgetPeriod.MONTH],
@@ -140,6 +150,7 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
     )
     accounting = Accounting(clock, tz, ledger=ledger, budget=budget, store_text=store_text)
     await accounting.restore()
+    await _async_restore_command_counts(accounting, ledger, clock, tz)
     homes = HomeSnapshots(hass)
     cache: RecognitionCache | None = None
     pipeline_cache: PipelineCache | None = None
@@ -193,6 +204,18 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         llm=llm,
         cache=cache,
     )
+
+
+async def _async_restore_command_counts(
+    accounting: Accounting, ledger: AsyncLedger, clock: SystemClock, tz: ZoneInfo
+) -> None:
+    """Today's cache hits, lookups and not-understood commands, all from today's rows."""
+    start, end = period_bounds("day", tz, clock.time())
+    counts = count_commands(await ledger.query(start, end))
+    accounting.today.cache_hits = counts.cache_hits
+    accounting.today.cache_lookups = counts.cache_lookups
+    accounting.today.not_understood = counts.not_understood
+    accounting.notify()
 
 
 def _keep_breaker(

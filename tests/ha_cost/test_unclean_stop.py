@@ -53,6 +53,7 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
         restarted,
     ):
         assert float(again.states.get(daily).state) == 0.01
+        assert restarted.options["daily_budget"] == 0.01, "the options form shows it too"
         # Every dependent sensor is right from the start, not after the next command.
         assert again.states.get(exceeded).state == "on"
         assert float(again.states.get(remaining).state) == 0

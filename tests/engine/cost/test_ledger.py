@@ -64,7 +64,7 @@ class CountingRunner:
     async def __call__(self, target: Callable[[], Any]) -> Any:
         name = getattr(getattr(target, "func", target), "__name__", "?")
         self.calls.append(name)
-        if name == "append_many" and self._fail:
+        if name in ("append_many", "apply") and self._fail:
             self._fail -= 1
             raise sqlite3.OperationalError("disk I/O error")
 
@@ -240,7 +240,7 @@ async def test_async_appends_batch_into_few_executor_jobs(tmp_path: Path) -> Non
     assert ledger.pending == 100  # nothing written synchronously
     rows = await ledger.query()
     assert [e.ts for e in rows] == [float(i) for i in range(100)]
-    assert runner.calls.count("append_many") == 1
+    assert runner.calls.count("apply") == 1
     assert loop_thread not in runner.threads
     await ledger.close()
 

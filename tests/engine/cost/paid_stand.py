@@ -73,7 +73,9 @@ class Stand:
             Route(
                 p,
                 CircuitBreaker(p.label, clock=self.clock, failure_threshold=1000),
-                RateLimiter(p.label, clock=self.clock, max_concurrency=self.concurrency, max_queue=64),
+                RateLimiter(
+                    p.label, clock=self.clock, max_concurrency=self.concurrency, max_queue=64
+                ),
             )
             for p in self.providers
         ]

@@ -82,9 +82,7 @@ async def test_cancel_before_sending_releases_and_leaves_no_row(tmp_path: Path) 
     """A caller gone while its request waited for a slot cost nothing."""
     clock = ManualClock()
     provider = ScriptedProvider("openai", model="gpt-4o-mini", default=Hang())
-    stand = Stand(
-        clock, [provider], tmp_path / "l.db", "a", daily=worst_case() * 10, concurrency=1
-    )
+    stand = Stand(clock, [provider], tmp_path / "l.db", "a", daily=worst_case() * 10, concurrency=1)
     await stand.start()
     first = asyncio.create_task(stand.llm.recognize(REQUEST, COMMAND))
     while provider.hanging < 1:
@@ -127,9 +125,7 @@ async def test_hedge_loser_is_estimated_not_free(tmp_path: Path) -> None:
         "openai", model="gpt-4o-mini", steps=[Answer(latency=0.3)], default=Hang()
     )
     secondary = ScriptedProvider("anthropic", model="gpt-4o-mini", default=Answer())
-    stand = Stand(
-        clock, [primary, secondary], tmp_path / "l.db", "a", daily=worst * 10, hedge=True
-    )
+    stand = Stand(clock, [primary, secondary], tmp_path / "l.db", "a", daily=worst * 10, hedge=True)
     await stand.start()
     await stand.llm.recognize(REQUEST, COMMAND)  # one latency sample for the p95
 

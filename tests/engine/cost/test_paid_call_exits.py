@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.llm_intent.engine.clock import ManualClock, SystemClock
+from custom_components.llm_intent.engine.clock import ManualClock
 from custom_components.llm_intent.engine.cost.ledger import CallState
 from custom_components.llm_intent.engine.errors import ServerError
 
@@ -100,7 +100,9 @@ async def test_cancel_before_sending_releases_and_leaves_no_row(tmp_path: Path) 
 
 
 async def test_deadline_after_sending_is_estimated_not_free(tmp_path: Path) -> None:
-    clock = SystemClock()
+    # The manual clock stands still until the send, so the request surely leaves;
+    # the deadline then fires in real time (50 ms).
+    clock = ManualClock()
     worst = worst_case()
     provider = ScriptedProvider("openai", model="gpt-4o-mini", default=Hang())
     stand = Stand(clock, [provider], tmp_path / "l.db", "a", daily=worst * 10, deadline_s=0.05)

@@ -150,7 +150,11 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         Ledger(hass.config.path(LEDGER_FILENAME), keep_text=store_text),
         hass.async_add_executor_job,
     )
-    accounting = Accounting(clock, tz, ledger=ledger, budget=budget, store_text=store_text)
+    accounting = Accounting(
+        clock, tz, ledger=ledger, budget=budget, store_text=store_text, entry_id=entry.entry_id
+    )
+    if llm is not None:
+        llm.recorder = accounting
     await accounting.restore()
     await _async_restore_command_counts(accounting, ledger, clock, tz)
     homes = HomeSnapshots(hass)

@@ -8,6 +8,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .engine.pipeline import Command, Outcome
+from .ha_identity import registered_device
 
 
 def satellite_area(
@@ -35,7 +36,7 @@ def command_from_input(
         text=user_input.text,
         language=user_input.language or hass.config.language,
         conversation_id=conversation_id or user_input.conversation_id,
-        device_id=user_input.device_id,
+        device_id=registered_device(hass, user_input.device_id),
         satellite_area_id=satellite_area(hass, user_input.device_id, user_input.satellite_id),
         user_id=user_input.context.user_id if user_input.context else None,
         now=dt_util.now(),

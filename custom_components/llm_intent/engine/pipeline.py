@@ -503,7 +503,7 @@ class Pipeline:
             outcome.speech, outcome.asked = message("which", lang), True
             return outcome
         if not areas:
-            outcome.speech, outcome.understood = message("no_target", lang), True
+            outcome.speech, outcome.detail = message("no_target", lang), "no_target"
             return outcome
         slots = dict(rec.slots)
         if kinds and "domain" in spec.slots:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from .const import (
 from .engine.cache.pipeline_cache import PipelineCache
 from .engine.cache.store import RecognitionCache, create_cache
 from .engine.calling.breaker import BreakerState
+from .engine.calling.generation import PaidGeneration
 from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
 from .engine.cost.accounting import Accounting
@@ -66,6 +68,9 @@ class LLMIntentRuntime:
     budget: Budget
     ledger: AsyncLedger
     llm: PaidLLM | None = None
+    # Records a command's or an AI task's outcome: ledger, sensors, metrics, reauth.
+    record: Callable[[Outcome], None] = lambda _outcome: None
+    generation: PaidGeneration | None = None
     cache: RecognitionCache | None = None
     bridge: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
@@ -180,6 +185,12 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         budget=budget,
         ledger=ledger,
         llm=llm,
+        record=on_outcome,
+        generation=PaidGeneration(
+            llm, clock, temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE))
+        )
+        if llm is not None
+        else None,
         cache=cache,
     )
 

@@ -329,6 +329,7 @@ class Pipeline:
         question: OpenQuestion | None,
     ) -> Outcome:
         assert answer.result is not None
+        assert answer.result.reply is not None  # the pipeline asks only for intents
         lang = command.language
         checked = validate_reply(
             answer.result.reply,

@@ -76,6 +76,7 @@ async def test_a_task_is_priced_into_the_ledger_sensors_and_metrics(
 ) -> None:
     entry = await task_entry(hass, fake_provider, kind)
     task = entity_id(hass, entry, "ai_task:ai_task")
+    assert task == "ai_task.llm_intent_ai_task"
     fake_provider.script(expensive({"title": "Pranie", "minutes": 45}))
 
     response = await generate(

@@ -163,9 +163,12 @@ async def test_over_budget_a_task_fails_with_a_translated_error_and_sends_nothin
     rows = await entry.runtime_data.ledger.query()
     assert [(r.path, r.outcome, r.cost_usd) for r in rows][-1] == (
         "ai_task",
-        "not_understood",
+        "failed",
         Decimal(0),
     )
+    # A refused task is not a command the agent failed to understand.
+    assert hass.states.get(entity_id(hass, entry, "sensor:not_understood_today")).state == "0"
+    assert entry.runtime_data.accounting.today.cache_lookups == 0
     await hass.config_entries.async_unload(entry.entry_id)
 
 

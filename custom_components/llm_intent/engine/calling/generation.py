@@ -100,13 +100,13 @@ class PaidGeneration:
         outcome.routed = answer.routed
         if answer.result is None:
             raise self._failure(outcome, answer.error or "error", started)
-        outcome.success = outcome.executed = True
+        outcome.success = True
         outcome.latency_ms = (self.clock.monotonic() - started) * 1000
         return Generated(answer.result.data, outcome)
 
     def _failure(self, outcome: Outcome, reason: str, started: float) -> GenerationError:
-        outcome.understood = False
-        outcome.llm_error = reason
+        # A task is not a command: no "not understood", and ``llm_error`` stays unset
+        # because it marks a command that fell back from the model (a cache lookup).
         outcome.detail = reason
         outcome.latency_ms = (self.clock.monotonic() - started) * 1000
         return GenerationError(reason, outcome)

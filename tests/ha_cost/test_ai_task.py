@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+import json
+from pathlib import Path
+import re
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -11,6 +14,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.llm_intent.ai_task import _ERROR_KEYS
 from custom_components.llm_intent.const import DOMAIN
 from custom_components.llm_intent.observability import metrics_of
 
@@ -195,3 +199,19 @@ async def test_a_task_uses_hass_system_prompt_and_the_instructions(
     assert "Home Assistant" in messages[0]["content"]
     assert messages[1] == {"role": "user", "content": "Tytuł?"}
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_every_ai_task_error_is_translated_in_english_and_polish() -> None:
+    folder = Path(__file__).resolve().parents[2] / "custom_components" / "llm_intent"
+    keys = {*_ERROR_KEYS.values(), "ai_task_failed"}
+    files = [
+        folder / "strings.json",
+        *(folder / "translations" / f"{x}.json" for x in ("en", "pl")),
+    ]
+    for file in files:
+        exceptions = json.loads(file.read_text(encoding="utf-8"))["exceptions"]
+        for key in keys:
+            message = exceptions[key]["message"]
+            assert message.strip(), (file.name, key)
+            english = json.loads(files[0].read_text(encoding="utf-8"))["exceptions"][key]
+            assert re.findall(r"{\w+}", message) == re.findall(r"{\w+}", english["message"])

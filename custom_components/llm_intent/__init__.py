@@ -23,6 +23,7 @@ from .runtime import LLMIntentConfigEntry, async_build_runtime
 from .services import async_register_services
 
 PLATFORMS = (
+    Platform.AI_TASK,
     Platform.BINARY_SENSOR,
     Platform.CONVERSATION,
     Platform.NUMBER,

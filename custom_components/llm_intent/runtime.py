@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from .const import (
 from .engine.cache.pipeline_cache import PipelineCache
 from .engine.cache.store import RecognitionCache, create_cache
 from .engine.calling.breaker import BreakerState, CircuitBreaker
+from .engine.calling.generation import PaidGeneration
 from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
 from .engine.cost.accounting import Accounting
@@ -68,6 +70,9 @@ class LLMIntentRuntime:
     ledger: AsyncLedger
     entry_state: EntryState
     llm: PaidLLM | None = None
+    # Records a command's or an AI task's outcome: ledger, sensors, metrics, reauth.
+    record: Callable[[Outcome], None] = lambda _outcome: None
+    generation: PaidGeneration | None = None
     cache: RecognitionCache | None = None
     bridge: Any = None
     availability: ProviderAvailability = field(default_factory=ProviderAvailability)
@@ -210,6 +215,12 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         ledger=ledger,
         entry_state=entry_state,
         llm=llm,
+        record=on_outcome,
+        generation=PaidGeneration(
+            llm, clock, temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE))
+        )
+        if llm is not None
+        else None,
         cache=cache,
         availability=availability,
     )

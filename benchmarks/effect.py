@@ -47,6 +47,10 @@ _EQUIVALENT: Mapping[frozenset[str], Mapping[str, str]] = {
 }
 # Slots that steer resolution or speech, not what is done.
 _NOT_EFFECT = frozenset({"preferred_area_id", "preferred_floor_id", "response", "missing"})
+# Which timer ("the 5 minute one") picks a target; with one timer running it is that one.
+_TIMER_PICKERS = frozenset({"start_hours", "start_minutes", "start_seconds", "timer_name"})
+# A window or a door reported "on" is open.
+_STATE_SYNONYMS = {"on": "on", "open": "on", "off": "off", "closed": "off"}
 
 
 def action_of(intent: str, targets: Iterable[str]) -> str:
@@ -77,7 +81,13 @@ def effect_values(
 ) -> dict[str, Any]:
     """The non-target values of a recognition (brightness, minutes, state...)."""
     values = _values({k: v for k, v in slots.items() if k not in _NOT_EFFECT}, dict(defaults or {}))
-    return {k: v for k, v in values.items() if k not in TARGET_SLOTS and k not in _NOT_EFFECT}
+    if isinstance(state := values.get("state"), str):
+        values["state"] = _STATE_SYNONYMS.get(state, state)
+    return {
+        k: v
+        for k, v in values.items()
+        if k not in TARGET_SLOTS and k not in _NOT_EFFECT and k not in _TIMER_PICKERS
+    }
 
 
 def same_effect(label: Effect, predicted: Effect) -> bool:

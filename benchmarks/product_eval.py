@@ -66,6 +66,13 @@ def product_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         lang: summarize_outcomes([r for r in rows if r.get("lang") == lang])["all"]
         for lang in sorted({str(r.get("lang")) for r in rows})
     }
+    # Held-out commands come from two processes (HA's templates, scenarios): each shown alone.
+    summary["by_source"] = {
+        source: summarize_outcomes([r for r in rows if str(r["id"]).split("-", 1)[0] == source])[
+            "all"
+        ]
+        for source in sorted({str(r["id"]).split("-", 1)[0] for r in rows})
+    }
     return summary
 
 
@@ -88,6 +95,7 @@ def render_product(summary: dict[str, Any], title: str) -> str:
     rows = [row(p, f) for p, f in summary["by_path"].items()]
     rows.append(row("all", summary["all"]))
     rows += [row(f"lang {k}", f) for k, f in summary["by_language"].items()]
+    rows += [row(f"source {k}", f) for k, f in summary["by_source"].items()]
     return "\n".join(
         [
             f"scripts/eval --product: {title}, {summary['records']} commands",

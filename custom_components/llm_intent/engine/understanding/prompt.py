@@ -3,7 +3,12 @@
 The model is asked to classify, not to chat: one JSON object chosen from the
 catalogue, at temperature 0. Everything that is not needed to choose an intent
 and fill its slots is left out, because every token is paid for on every call.
-docs/prompts/intent-recognition.md explains each rule.
+
+Layout, for the providers' prompt caches: the system message is the same for
+every command of a home (rules, catalogue, area and floor names), so a
+provider can reuse it as a cached prefix; the user message carries what
+changes per command: the devices that fit it (``home_selection``), the
+context and the command. docs/prompts/intent-recognition.md explains each rule.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ..home import Home
 from ..types import ProviderRequest
 from .catalogue import Catalogue, SlotSpec
 from .context import Context
+from .home_selection import HomeSelection, select_home
 
 PROMPT_VERSION = "4"
 
@@ -27,9 +33,9 @@ names are inflected ("w salonie" = "Salon").
 - intent: from INTENTS, or "unclear" (target ambiguous or missing; clarify_question: \
 a short question in the command's language naming the candidates), or \
 "out_of_scope" (not about this home).
-- slots: only the intent's, omitted if unsure. Names as in HOME (nominative), \
-never invented. area = room, name = one device; no room said: CONTEXT's \
-satellite area.
+- slots: only the intent's, omitted if unsure. Names as in AREAS or DEVICES \
+(nominative), never invented; DEVICES lists only those that fit the command. \
+area = room, name = one device; no room said: CONTEXT's satellite area.
 - Follow-ups ("a teraz wyłącz", "jaśniej") continue CONTEXT's previous command \
 or earlier messages; after your question, the command answers it.
 - Percent: brightness, position, volume_level, step (<0 lowers). °C: temperature, delta.
@@ -82,6 +88,45 @@ def render_home(home: Home) -> str:
                 unplaced.setdefault(kind, []).extend(names)
     if unplaced:
         lines.append(f"NO AREA: {_kinds(unplaced)}")
+    return "\n".join(lines)
+
+
+def render_areas(home: Home) -> str:
+    """Every area name under its floor, aliases left out: the same for every command."""
+    by_floor: dict[str | None, list[str]] = {}
+    for area in home.areas:
+        floor_id = area.floor_id if area.floor_id in home.floor_by_id else None
+        by_floor.setdefault(floor_id, []).append(_name(area.name))
+    lines = ["AREAS by floor"]
+    for floor in home.floors:
+        areas = ", ".join(by_floor.get(floor.floor_id, ())) or "no areas"
+        lines.append(f"- {_names(floor.name, floor.aliases)}: {areas}")
+    if None in by_floor:
+        lines.append(f"- no floor: {', '.join(by_floor[None])}")
+    return "\n".join(lines)
+
+
+def render_devices(home: Home, selection: HomeSelection) -> str:
+    """The chosen devices by area; the areas the command named carry their aliases."""
+    by_area: dict[str | None, dict[str, list[str]]] = {}
+    for e in selection.entities:
+        kind = e.domain + (f"/{e.device_class}" if e.device_class else "")
+        # The compact fallback lists many devices; their aliases would not fit.
+        names = _name(e.name) if selection.fallback else _names(e.name, e.aliases)
+        area_id = e.area_id if e.area_id in home.area_by_id else None
+        by_area.setdefault(area_id, {}).setdefault(kind, []).append(names)
+    lines = ["DEVICES that fit the command (area: domain[/device_class]: names)"]
+    for area_id in dict.fromkeys((*selection.area_ids, *by_area)):
+        groups = by_area.get(area_id, {})
+        if area_id is None:
+            lines.append(f"- no area: {_kinds(groups)}")
+            continue
+        area = home.area_by_id[area_id]
+        named = area_id in selection.area_ids
+        label = _names(area.name, area.aliases) if named else _name(area.name)
+        lines.append(f"- {label}" + (f": {_kinds(groups)}" if groups else ""))
+    if len(lines) == 1:
+        lines[0] = "DEVICES that fit the command: none"
     return "\n".join(lines)
 
 
@@ -183,8 +228,12 @@ def build_request(
     temperature: float = 0.0,
     history: Sequence[tuple[str, str]] = (),
 ) -> ProviderRequest:
-    system = "\n\n".join((STATIC_INSTRUCTIONS, render_catalogue(catalogue), render_home(home)))
-    user = f"{render_context(context, home, now, history)}\nLANGUAGE: {lang}\nCOMMAND: {text}"
+    system = "\n\n".join((STATIC_INSTRUCTIONS, render_catalogue(catalogue), render_areas(home)))
+    selection = select_home(text, lang, home, catalogue, context)
+    user = (
+        f"{render_devices(home, selection)}\n{render_context(context, home, now, history)}\n"
+        f"LANGUAGE: {lang}\nCOMMAND: {text}"
+    )
     return ProviderRequest(
         system=system,
         user=user,

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import anthropic
+from anthropic._base_client import get_platform
 
 from ...errors import InvalidOutputError
 from ...types import AnswerKind, ProviderConfig, ProviderRequest, ProviderResult, Usage
@@ -102,6 +103,12 @@ class AnthropicProvider(SdkProvider):
 
     async def validate(self, *, timeout: float) -> None:
         await self._send(self._client.models.list(limit=1, timeout=timeout), timeout=timeout)
+
+    def prepare(self) -> None:
+        """Load what the SDK otherwise loads on the first request (blocking: run in an executor)."""
+        _ = self._client.messages
+        if self._client._platform is None:
+            self._client._platform = get_platform()
 
     async def aclose(self) -> None:
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""

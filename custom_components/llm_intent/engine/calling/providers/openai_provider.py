@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any, cast
 
 import openai
+from openai._base_client import get_platform
 
 from ...errors import InvalidOutputError
 from ...types import AnswerKind, ProviderConfig, ProviderRequest, ProviderResult, Usage
@@ -103,6 +104,17 @@ class OpenAIProvider(SdkProvider):
             self._client.models.list(extra_headers=self._extra_headers, timeout=timeout),
             timeout=timeout,
         )
+
+    def prepare(self) -> None:
+        """Load what the SDK otherwise loads on the first request (blocking: run in an executor).
+
+        Its request classes are imported lazily and its platform header runs
+        ``uname``: seconds on a slow machine, which the first voice command
+        after a restart would spend inside its deadline.
+        """
+        _ = self._client.chat.completions
+        if self._client._platform is None:
+            self._client._platform = get_platform()
 
     async def aclose(self) -> None:
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""

@@ -52,6 +52,9 @@ class Command:
     user_id: str | None = None
     execute: bool = True
     now: datetime | None = None
+    # Earlier messages of this conversation as (role, text), oldest first, including
+    # turns answered without this pipeline (HA's own agent), so the model sees them.
+    history: tuple[tuple[str, str], ...] = ()
     # The host's own request objects (HA's ConversationInput and ChatLog), passed through.
     raw: Any = field(default=None, compare=False, repr=False)
 
@@ -329,6 +332,7 @@ class Pipeline:
                 now=command.now,
                 max_output_tokens=self.settings.max_output_tokens,
                 temperature=self.settings.temperature,
+                history=command.history,
             )
             answer = await self.llm.recognize(request, command)
             if answer.result is not None:
@@ -350,6 +354,7 @@ class Pipeline:
         question: OpenQuestion | None,
     ) -> Outcome:
         assert answer.result is not None
+        assert answer.result.reply is not None  # the pipeline asks only for intents
         lang = command.language
         checked = validate_reply(
             answer.result.reply,
@@ -365,6 +370,10 @@ class Pipeline:
                 checked, command, home, ctx, local_rec
             )
             checked = replace(checked, context_used=used_context)
+            # Taken from earlier messages alone, it has no context key to be stored under.
+            cacheable = cacheable and not (
+                used_context and ctx.last is None and ctx.satellite_area_id is None
+            )
             outcome = await self._act(command, home, ctx, checked, Path.LLM)
             spec = self.catalogue.get(checked.intent)
             if self.cache is not None and cacheable and outcome.success and spec is not None:
@@ -394,7 +403,7 @@ class Pipeline:
         Shared entries live for days, so when in doubt the answer is yes: the
         entry is then keyed by the context and only replays in the same one.
         """
-        if ctx.satellite_area_id is None and ctx.last is None:
+        if ctx.satellite_area_id is None and ctx.last is None and not command.history:
             return False
         lang = lang_of(command.language)
         if ctx.last is not None:
@@ -503,7 +512,7 @@ class Pipeline:
             outcome.speech, outcome.asked = message("which", lang), True
             return outcome
         if not areas:
-            outcome.speech, outcome.understood = message("no_target", lang), True
+            outcome.speech, outcome.detail = message("no_target", lang), "no_target"
             return outcome
         slots = dict(rec.slots)
         if kinds and "domain" in spec.slots:

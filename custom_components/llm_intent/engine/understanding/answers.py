@@ -81,6 +81,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "budget_local": "Budżet na model językowy się wyczerpał, więc odpowiadam lokalnie. ",
         "failed": "Nie udało się wykonać polecenia.",
+        "unauthorized": "Nie masz uprawnień do sterowania tym urządzeniem.",
         "no_target": "Nie znalazłem takiego urządzenia.",
         # Ends with "?" so Assist keeps listening for the answer.
         "confirm": "Powiedz „tak”, aby potwierdzić. Czy na pewno?",
@@ -105,6 +106,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "budget_local": "The language model budget is used up, so I answered locally. ",
         "failed": "Sorry, that didn't work.",
+        "unauthorized": "You are not allowed to control that device.",
         "no_target": "I couldn't find that device.",
         "confirm": "Say “yes” to confirm. Are you sure?",
         "confirm_expired": "The time to confirm ran out, so I did nothing.",

@@ -50,8 +50,7 @@ def handling_frame(frame: FrameRecognition) -> Iterator[None]:
         FRAME.reset(token)
 
 
-def encode(result: ProviderResult) -> str:
-    reply = result.reply
+def encode(reply: IntentReply, result: ProviderResult) -> str:
     return json.dumps(
         {
             "provider": result.provider,
@@ -109,6 +108,6 @@ class RememberingLLM:
                 cost_usd=Decimal(0),
             )
         answer = await self.inner.recognize(request, command)
-        if answer.result is not None:
-            await frame.save(encode(answer.result))
+        if answer.result is not None and answer.result.reply is not None:
+            await frame.save(encode(answer.result.reply, answer.result))
         return answer

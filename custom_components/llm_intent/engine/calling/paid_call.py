@@ -220,8 +220,11 @@ class PaidLLM:
                 raise
         return ticket
 
-    async def recognize(self, request: ProviderRequest, command: Command) -> LLMAnswer:
-        outcome = await self.router.recognize(request)
+    async def recognize(
+        self, request: ProviderRequest, command: Command | None, *, deadline_s: float | None = None
+    ) -> LLMAnswer:
+        """One paid call; ``command`` is None for an AI task, which has its own deadline."""
+        outcome = await self.router.recognize(request, deadline_s=deadline_s)
         tickets = [
             a.reservation
             for a in outcome.attempts

@@ -9,7 +9,10 @@ Days are local days in --tz, else Home Assistant's configured time zone (read
 from the config folder), else the system's. --since and --until are inclusive.
 --compare reads a bill (columns date, optional provider, optional model,
 cost_usd) and lists where the ledger differs by more than one cent; the exit
-code is then 1 if anything differs. Needs only the standard library.
+code is then 1 if anything differs. Requests whose usage never came back
+(state "estimated") are in the ledger at their worst case, so a bill between
+the reported part and the whole ledger figure matches. Needs only the
+standard library.
 """
 
 from __future__ import annotations
@@ -150,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ledger_usd": str(m.ledger_usd),
                 "billing_usd": str(m.billing_usd),
                 "difference_usd": str(m.difference_usd),
+                "estimated_usd": str(m.estimated_usd),
             }
             for m in mismatches
         ]
@@ -160,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("Differences over one cent (ledger vs bill):\n")
         for m in mismatches:
             where = " ".join(part for part in (m.day, m.provider, m.model) if part)
+            guessed = f" (of which {m.estimated_usd} USD estimated)" if m.estimated_usd else ""
             sys.stdout.write(
-                f"{where}: ledger {m.ledger_usd} USD, bill {m.billing_usd} USD, "
+                f"{where}: ledger {m.ledger_usd} USD{guessed}, bill {m.billing_usd} USD, "
                 f"difference {report_mod.format_cents(m.difference_usd)} cents\n"
             )
     return 1 if mismatches else 0

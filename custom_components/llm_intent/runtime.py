@@ -231,7 +231,7 @@ async def _async_restore_command_counts(
 ) -> None:
     """Today's cache hits, lookups and not-understood commands, all from today's rows."""
     start, end = period_bounds("day", tz, clock.time())
-    counts = count_commands(await ledger.query(start, end))
+    counts = count_commands(await ledger.query(start, end, entry_id=accounting.entry_id))
     accounting.today.cache_hits = counts.cache_hits
     accounting.today.cache_lookups = counts.cache_lookups
     accounting.today.not_understood = counts.not_understood

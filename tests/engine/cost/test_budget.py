@@ -288,3 +288,27 @@ def test_float_limits_from_options_are_exact() -> None:
     assert budget.limit(BudgetPeriod.DAY) == D("0.1")
     budget.record(D("0.1"))
     assert budget.state().day_exceeded
+
+
+def test_a_request_in_flight_over_midnight_keeps_its_reservation_until_it_ends() -> None:
+    budget, clock, _ = make("1.00", start=at(2026, 3, 10, 23, 59, 59))
+    reservation = budget.reserve(D("0.40"))
+    assert reservation is not None
+    clock.advance(2)  # the new day starts while the request is out
+    assert budget.state().reserved == D("0.40")
+    reservation.settle(D("0.10"))
+    state = budget.state()
+    assert (state.reserved, state.spent_day) == (0, D("0.10"))
+    assert budget.open_reservations == 0
+
+
+def test_a_reservation_nobody_ended_is_dropped_before_it_blocks_the_next_day() -> None:
+    budget, clock, _ = make("1.00")
+    leaked = [budget.reserve(D("0.25")) for _ in range(4)]
+    assert all(r is not None for r in leaked)
+    assert budget.reserve(D("0.25")) is None  # the limit is fully reserved
+    clock.advance(299)
+    assert budget.state().reserved == D("1.00")
+    clock.advance(2)  # past the longest any request can run
+    assert budget.state().reserved == 0
+    assert budget.reserve(D("0.25")) is not None

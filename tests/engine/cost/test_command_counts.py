@@ -40,3 +40,16 @@ def test_hit_ratio_is_a_share(day: list[LedgerEntry]) -> None:
     counts = count_commands(day)
     assert 0 <= counts.cache_hits <= counts.cache_lookups <= len(day)
     assert counts.not_understood == sum(1 for r in day if r.outcome == "not_understood")
+
+
+def test_extra_attempts_and_unfinished_calls_are_not_commands() -> None:
+    day = [
+        # A retried command: the first attempt, then the command on its last call.
+        LedgerEntry(ts=1, path="llm", outcome="call", call_id="a", command=False),
+        LedgerEntry(ts=2, path="llm", outcome="success", call_id="b"),
+        # A call whose caller went away: no command finished.
+        LedgerEntry(ts=3, path="llm", outcome="call", call_id="c", command=False),
+        LedgerEntry(ts=4, path="cache", outcome="success", cache_hit=True),
+    ]
+    counts = count_commands(day)
+    assert (counts.cache_hits, counts.cache_lookups, counts.not_understood) == (1, 2, 0)

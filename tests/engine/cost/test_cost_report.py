@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 import json
@@ -13,7 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.llm_intent.engine.cost.ledger import LEDGER_FILENAME, Ledger, LedgerEntry
+from custom_components.llm_intent.engine.cost.ledger import (
+    LEDGER_FILENAME,
+    CallState,
+    Ledger,
+    LedgerEntry,
+)
 from custom_components.llm_intent.engine.cost.report import (
     BillingStatement,
     build_report,
@@ -155,6 +161,8 @@ def test_json_defaults_to_ledger_in_current_folder(config_dir: Path) -> None:
                 "cache_hits": 0,
                 "avg_latency_ms": 15.0,
                 "estimate_error_pct": None,
+                "estimated_requests": 0,
+                "estimated_usd": "0.000000",
             },
             {
                 "date": "2026-03-02",
@@ -169,6 +177,8 @@ def test_json_defaults_to_ledger_in_current_folder(config_dir: Path) -> None:
                 "cache_hits": 0,
                 "avg_latency_ms": 650.0,
                 "estimate_error_pct": -4.0,
+                "estimated_requests": 0,
+                "estimated_usd": "0.000000",
             },
         ],
         "total": {
@@ -179,6 +189,8 @@ def test_json_defaults_to_ledger_in_current_folder(config_dir: Path) -> None:
             "cost_usd": "0.001500",
             "cost_cents": "0.1500",
             "cache_hits": 0,
+            "estimated_requests": 0,
+            "estimated_usd": "0.000000",
         },
     }
 
@@ -250,6 +262,7 @@ def test_compare_json_lists_provider_and_model(config_dir: Path) -> None:
                 "ledger_usd": "0.000322",
                 "billing_usd": "0.02",
                 "difference_usd": "-0.019678",
+                "estimated_usd": "0.000000",
             }
         ]
     }
@@ -300,3 +313,86 @@ def test_ledger_days_missing_from_bill_count_as_unbilled() -> None:
 def test_bad_billing_csv_is_reported_with_its_line(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_billing_csv(text)
+
+
+# Two requests on March 3: one settled at $0.004, one cut by the deadline and
+# estimated at its worst case, $0.020. The provider may bill the second from
+# nothing up to that.
+ESTIMATED = [
+    LedgerEntry(
+        ts=at(2026, 3, 3, 10),
+        path="llm",
+        outcome="success",
+        provider="openai",
+        model="gpt-4o-mini",
+        estimated_input_tokens=1000,
+        input_tokens=1000,
+        output_tokens=40,
+        cost_usd=D("0.004"),
+        call_id="settled",
+    ),
+    LedgerEntry(
+        ts=at(2026, 3, 3, 11),
+        path="llm",
+        outcome="call",
+        provider="openai",
+        model="gpt-4o-mini",
+        estimated_input_tokens=1000,
+        input_tokens=1000,
+        output_tokens=150,
+        cost_usd=D("0.020"),
+        state=CallState.ESTIMATED,
+        call_id="estimated",
+        command=False,
+    ),
+]
+
+
+def test_estimated_rows_are_reported_apart_and_skip_the_estimate_error() -> None:
+    [row] = build_report(ESTIMATED, WARSAW)
+    assert (row.requests, row.cost_usd) == (2, D("0.024"))
+    assert (row.estimated_requests, row.estimated_usd) == (1, D("0.020"))
+    # Only the settled row compares its estimate with reported usage.
+    assert row.estimate_error_pct == 0.0
+    assert report_data([row])["total"]["estimated_usd"] == "0.020000"
+
+
+@pytest.mark.parametrize(
+    ("billed", "matches"),
+    [
+        ("0.004", True),  # the cut request was not billed
+        ("0.015", True),  # billed in part
+        ("0.024", True),  # billed at the worst case
+        ("0.0345", False),  # more than the worst case plus a cent
+        ("0.0", True),  # within a cent of the reported part
+    ],
+)
+def test_compare_accepts_a_bill_within_the_estimated_range(billed: str, matches: bool) -> None:
+    rows = build_report(ESTIMATED, WARSAW)
+    bill = parse_billing_csv(f"date,cost_usd\n2026-03-03,{billed}\n")
+    assert (compare_billing(rows, bill) == []) is matches
+
+
+def test_compare_below_the_reported_part_is_a_mismatch() -> None:
+    entries = [replace(ESTIMATED[0], cost_usd=D("0.05")), ESTIMATED[1]]
+    rows = build_report(entries, WARSAW)
+    [mismatch] = compare_billing(rows, parse_billing_csv("date,cost_usd\n2026-03-03,0.01\n"))
+    assert (mismatch.ledger_usd, mismatch.estimated_usd) == (D("0.070"), D("0.020"))
+
+
+def test_script_compare_names_the_estimated_part(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / LEDGER_FILENAME)
+    ledger.append_many(ESTIMATED)
+    ledger.close()
+    bill = tmp_path / "billing.csv"
+    bill.write_text("date,cost_usd\n2026-03-03,0.015\n")
+    result = run(tmp_path, "--tz", "Europe/Warsaw", "--compare", bill, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    bill.write_text("date,cost_usd\n2026-03-03,0.5\n")
+    result = run(tmp_path, "--tz", "Europe/Warsaw", "--compare", bill, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == (
+        "Differences over one cent (ledger vs bill):\n"
+        "2026-03-03: ledger 0.024000 USD (of which 0.020000 USD estimated), bill 0.5 USD, "
+        "difference -47.60 cents\n"
+    )

@@ -28,6 +28,10 @@ class CommandCounts:
 def count_commands(rows: Iterable[LedgerEntry]) -> CommandCounts:
     hits = lookups = not_understood = 0
     for row in rows:
+        if not row.command:
+            # An extra attempt of a command, or a request whose command never
+            # finished: the command (if any) is counted on its own row.
+            continue
         if row.path in LOOKUP_PATHS or row.cache_hit:
             lookups += 1
         if row.cache_hit:

@@ -19,7 +19,7 @@ import json
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from .ledger import LedgerEntry
+from .ledger import CallState, LedgerEntry
 
 BILLING_TOLERANCE_USD: Final = Decimal("0.01")
 _USD_PLACES: Final = Decimal("0.0001")
@@ -75,6 +75,10 @@ class ReportRow:
     avg_latency_ms: float | None
     # Mean of (estimated - reported) / reported input tokens, in percent.
     estimate_error_pct: float | None
+    # Requests sent whose usage never came back (or still in flight), counted
+    # at their worst case; part of ``requests`` and ``cost_usd``.
+    estimated_requests: int = 0
+    estimated_usd: Decimal = Decimal(0)
 
 
 @dataclass(slots=True)
@@ -89,6 +93,8 @@ class _Accumulator:
     latency_n: int = 0
     error_sum: float = 0.0
     error_n: int = 0
+    estimated_requests: int = 0
+    estimated_usd: Decimal = Decimal(0)
 
     def add(self, entry: LedgerEntry) -> None:
         self.requests += 1
@@ -100,6 +106,11 @@ class _Accumulator:
         if entry.latency_ms is not None:
             self.latency_sum += entry.latency_ms
             self.latency_n += 1
+        if entry.state is not CallState.SETTLED:
+            self.estimated_requests += 1
+            self.estimated_usd += entry.cost_usd
+            # Its tokens are the estimate itself: nothing to check it against.
+            return
         if entry.estimated_input_tokens is not None and entry.input_tokens > 0:
             error = (entry.estimated_input_tokens - entry.input_tokens) / entry.input_tokens
             self.error_sum += error * 100
@@ -118,6 +129,8 @@ class _Accumulator:
             cache_hits=self.cache_hits,
             avg_latency_ms=self.latency_sum / self.latency_n if self.latency_n else None,
             estimate_error_pct=self.error_sum / self.error_n if self.error_n else None,
+            estimated_requests=self.estimated_requests,
+            estimated_usd=self.estimated_usd.quantize(_MICRO_USD),
         )
 
 
@@ -150,6 +163,10 @@ def _totals(rows: Sequence[ReportRow]) -> dict[str, Any]:
         "cost_usd": str(cost),
         "cost_cents": str((cost * 100).quantize(_MICRO_CENTS)),
         "cache_hits": sum(row.cache_hits for row in rows),
+        "estimated_requests": sum(row.estimated_requests for row in rows),
+        "estimated_usd": str(
+            sum((row.estimated_usd for row in rows), Decimal(0)).quantize(_MICRO_USD)
+        ),
     }
 
 
@@ -170,6 +187,8 @@ def report_data(rows: Sequence[ReportRow]) -> dict[str, Any]:
                 "cache_hits": row.cache_hits,
                 "avg_latency_ms": _round(row.avg_latency_ms),
                 "estimate_error_pct": _round(row.estimate_error_pct),
+                "estimated_requests": row.estimated_requests,
+                "estimated_usd": str(row.estimated_usd),
             }
             for row in rows
         ],
@@ -284,6 +303,8 @@ class BillingMismatch:
     model: str | None
     ledger_usd: Decimal
     billing_usd: Decimal
+    # The part of ``ledger_usd`` that is worst-case estimates, not reported usage.
+    estimated_usd: Decimal = Decimal(0)
 
     @property
     def difference_usd(self) -> Decimal:
@@ -327,7 +348,11 @@ def compare_billing(
     """Keys (day, and provider/model when billed so) where ledger and bill differ by more
     than ``tolerance``. Ledger days inside the bill's date range that the bill lacks count
     as billed at zero. Names compare case-insensitively and exactly: a bill listing
-    dated snapshots needs a ledger recording them."""
+    dated snapshots needs a ledger recording them.
+
+    Estimated rows (sent, usage never reported) are in the ledger at their worst
+    case, and the provider may have billed them anywhere from nothing up to that:
+    a bill between the reported part and the whole ledger figure matches."""
     if not billing.lines:
         return []
 
@@ -344,12 +369,16 @@ def compare_billing(
     for day, provider, model, amount in billing.lines:
         billed[(day, provider, model)] += amount
     recorded: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
+    estimated: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
     for row in rows:
         if first <= row.day <= last:
             recorded[key(row.day, row.provider, row.model)] += row.cost_usd
+            estimated[key(row.day, row.provider, row.model)] += row.estimated_usd
     mismatches = []
     for k in sorted(set(billed) | set(recorded), key=lambda k: (k[0], k[1] or "", k[2] or "")):
         ledger_usd, billing_usd = recorded.get(k, Decimal(0)), billed.get(k, Decimal(0))
-        if abs(ledger_usd - billing_usd) > tolerance:
-            mismatches.append(BillingMismatch(*k, ledger_usd, billing_usd))
+        guessed = estimated.get(k, Decimal(0))
+        lowest = ledger_usd - guessed
+        if billing_usd < lowest - tolerance or billing_usd > ledger_usd + tolerance:
+            mismatches.append(BillingMismatch(*k, ledger_usd, billing_usd, guessed))
     return mismatches

@@ -14,8 +14,10 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_CACHE_TTL,
+    CONF_CHEAPER_MODEL,
     CONF_CONTEXT_TTL,
     CONF_DAILY_BUDGET,
+    CONF_DISABLED_INTENTS,
     CONF_MAX_OUTPUT_TOKENS,
     CONF_MONTHLY_BUDGET,
     CONF_PREFER_LOCAL,
@@ -38,6 +40,7 @@ from .const import (
 from .engine.cache.pipeline_cache import PipelineCache
 from .engine.cache.store import RecognitionCache, create_cache
 from .engine.calling.breaker import BreakerState
+from .engine.calling.degrade import DegradingLLM
 from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
 from .engine.cost.accounting import Accounting
@@ -46,6 +49,7 @@ from .engine.cost.ledger import LEDGER_FILENAME, AsyncLedger, Ledger
 from .engine.pipeline import Outcome, Pipeline, Settings
 from .engine.understanding.catalogue import Catalogue, load_catalogue
 from .engine.understanding.context import ContextStore
+from .engine.understanding.intent_switches import without_intents
 from .engine.understanding.prompt import PROMPT_VERSION
 from .ha_actions import HAExecutor
 from .ha_home import HomeSnapshots
@@ -69,6 +73,9 @@ class LLMIntentRuntime:
     cache: RecognitionCache | None = None
     bridge: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # The model path with its cheaper stand-in, and the intents switched off.
+    degrading: DegradingLLM | None = None
+    disabled_intents: tuple[str, ...] = ()
 
     async def async_close(self) -> None:
         await self.ledger.close()
@@ -124,6 +131,16 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         on_alert=_budget_alert(hass, entry),
     )
     llm = await async_create_backend(hass, entry, budget, clock)
+    cheaper_model = str(options.get(CONF_CHEAPER_MODEL) or "").strip()
+    degrading: DegradingLLM | None = None
+    if llm is not None:
+        cheaper = (
+            await async_create_backend(hass, entry, budget, clock, model=cheaper_model)
+            if cheaper_model
+            else None
+        )
+        degrading = DegradingLLM(llm, cheaper, budget)
+    disabled = [str(i) for i in options.get(CONF_DISABLED_INTENTS) or ()]
     store_text = bool(options.get(CONF_STORE_TEXT, False))
     ledger = AsyncLedger(
         Ledger(hass.config.path(LEDGER_FILENAME), keep_text=store_text),
@@ -160,16 +177,16 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
                 entry.async_start_reauth(hass)
 
     pipeline = Pipeline(
-        catalogue,
+        without_intents(catalogue, disabled),
         homes,
         HAExecutor(hass, homes),
         clock,
         ContextStore(clock, float(options.get(CONF_CONTEXT_TTL, DEFAULT_CONTEXT_TTL))),
-        local_agent=HALocalAgent(hass),
-        llm=llm,
+        local_agent=HALocalAgent(hass, disabled),
+        llm=degrading,
         cache=pipeline_cache,
         settings=settings_from(options),
-        llm_block_reason=llm.block_reason if llm is not None else None,
+        llm_block_reason=degrading.block_reason if degrading is not None else None,
         on_outcome=on_outcome,
     )
     return LLMIntentRuntime(
@@ -181,6 +198,8 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         ledger=ledger,
         llm=llm,
         cache=cache,
+        degrading=degrading,
+        disabled_intents=tuple(i for i in disabled if i in catalogue.intents),
     )
 
 

@@ -98,6 +98,34 @@ def run_home_sizes(args: argparse.Namespace, work: Path) -> tuple[str, dict[str,
     return home_size_table(by_size, recall, title), {"by_size": by_size, "recall": recall}
 
 
+def run_latency_sizes(args: argparse.Namespace, work: Path) -> tuple[str, dict[str, Any]]:
+    """The healthy-provider latency table on generated homes of each size."""
+    systems = [s for s in args.systems.split(",") if s]
+    n = args.commands or DEFAULT_COMMANDS["latency"]
+    tables: list[str] = []
+    by_size: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for size in (int(s) for s in args.home_size.split(",") if s):
+        by_size[size] = {}
+        for system in systems:
+            print(f"latency, home of {size}: {system} ...", file=sys.stderr, flush=True)
+            jobs = [
+                replace(job, home_size=size)
+                for job in _jobs("latency", system, args)
+                if job.variant == "normal"
+            ]
+            by_size[size][system] = run_ha_jobs(jobs, work, f"latency-{size}-{system}")
+        tables.append(
+            latency_table(
+                by_size[size],
+                f"Latency on a generated home of {size} entities, healthy provider: {n} commands,"
+                f" {args.concurrency} in flight; own time from a pass one command at a time"
+                f" over the first {min(n, 200)}, provider answering at once",
+                own=True,
+            )
+        )
+    return "\n\n".join(tables), {"by_size": by_size}
+
+
 def recall_by_size(sizes: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
     base = load_fixture_home(DEFAULT_FIXTURES)
     out: dict[int, dict[str, dict[str, Any]]] = {}
@@ -120,6 +148,8 @@ def run_mode(mode: str, args: argparse.Namespace, stamp: str) -> tuple[str, dict
     work.mkdir(parents=True, exist_ok=True)
     if mode == "cost" and args.home_size:
         return run_home_sizes(args, work)
+    if mode == "latency" and args.home_size:
+        return run_latency_sizes(args, work)
     systems = [s for s in args.systems.split(",") if s]
     if mode == "cache":
         if args.generate:

@@ -175,14 +175,12 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
     # (the warm-up's included: a real agent has sent requests before).
     prefixes = PrefixTokens(counter)
     for warmup in grouped.get(-1, []):
-        prefixes.see(warmup["body"])
+        prefixes.see(warmup["body"], counter.request(warmup["body"]).billed)
     rows = []
     for run in runs:
         served = grouped.get(run.index, [])
         tokens = [counter.request(r["body"]) for r in served]
-        cached = [
-            min(prefixes.see(r["body"]), t.billed) for r, t in zip(served, tokens, strict=True)
-        ]
+        cached = [prefixes.see(r["body"], t.billed) for r, t in zip(served, tokens, strict=True)]
         rows.append(
             {
                 "text": run.text,
@@ -222,10 +220,10 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
     for model in PRICED_MODELS:
         price = prices.lookup(model)
         assert price is not None
-        cached = Decimal(str(summary["cached_input_tokens_per_command"]))
+        cached_input = Decimal(str(summary["cached_input_tokens_per_command"]))
         usd = (
-            (Decimal(str(summary["input_tokens_per_command"])) - cached) * price.input
-            + cached * price.cached_input
+            (Decimal(str(summary["input_tokens_per_command"])) - cached_input) * price.input
+            + cached_input * price.cached_input
             + Decimal(str(summary["output_tokens_per_command"])) * price.output
         ) / Decimal(1_000_000)
         summary[f"usd_per_1000_commands_{model}"] = float(usd * 1000)

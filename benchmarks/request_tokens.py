@@ -68,23 +68,28 @@ class RequestCounter:
 
 
 class PrefixTokens:
-    """Cached input tokens as OpenAI reports them: the longest prefix (in o200k
-    tokens, tools then messages) shared with an earlier request, from 1,024
-    tokens in 128-token steps (``tests.fake_provider.openai_cached_tokens``)."""
+    """Cached input tokens as OpenAI reports them: the longest prefix shared with an
+    earlier request (tools, then the messages), from 1,024 tokens in 128-token steps
+    (``tests.fake_provider.openai_cached_tokens``).
+
+    The shared prefix is found in o200k tokens of the request's JSON and scaled to
+    the billed count by the ratio of the two, since the JSON's quoting and escapes
+    are not billed.
+    """
 
     def __init__(self, counter: RequestCounter, keep: int = 64) -> None:
         self._counter = counter
         self._keep = keep
         self._seen: list[list[int]] = []
 
-    def see(self, body: Any) -> int:
+    def see(self, body: Any, billed: int) -> int:
         if not isinstance(body, Mapping):
             return 0
         keys = ("tools", "instructions", "system", "messages", "input")
         ids = self._counter.encode(json.dumps([body.get(k) for k in keys], ensure_ascii=False))
         common = max((_common(ids, seen) for seen in self._seen), default=0)
         self._seen = [*self._seen[-(self._keep - 1) :], ids]
-        return openai_cached_tokens(common)
+        return openai_cached_tokens(common * billed // max(len(ids), 1))
 
 
 def _common(a: list[int], b: list[int]) -> int:

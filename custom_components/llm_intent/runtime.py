@@ -220,10 +220,19 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         clock,
         ContextStore(clock, float(options.get(CONF_CONTEXT_TTL, DEFAULT_CONTEXT_TTL))),
         local_agent=HALocalAgent(hass, disabled),
-        llm=degrading,
+        # Without a cheaper model the paid path is the pipeline's backend itself.
+        llm=degrading if degrading is not None and degrading.cheaper is not None else llm,
         cache=pipeline_cache,
         settings=settings_from(options),
-        llm_block_reason=degrading.block_reason if degrading is not None else None,
+        llm_block_reason=(
+            (
+                degrading.block_reason
+                if degrading.cheaper is not None
+                else degrading.normal.block_reason
+            )
+            if degrading is not None
+            else None
+        ),
         on_outcome=on_outcome,
     )
     return LLMIntentRuntime(

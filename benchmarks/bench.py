@@ -9,16 +9,21 @@ method.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import UTC, datetime
 import json
 from pathlib import Path
 import sys
 from typing import Any
 
-from .bench_report import burst_table, cache_table, cost_table, latency_table
+from .bench_report import burst_table, cache_table, cost_table, home_size_table, latency_table
 from .bench_runner import run_cache_replay, run_ha_jobs
 from .cache_stream import STREAM, generate, save
+from .dataset import load_dataset
+from .fixture_home import load_fixture_home
+from .generated_home import grow_home
 from .ha_jobs import CORE, LLM_INTENT, SYSTEMS, Job
+from .recall import DEFAULT_FIXTURES, eval_sets, measure
 
 ROOT = Path(__file__).parents[1]
 MODES = ("cost", "latency", "burst", "cache")
@@ -40,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     parser.add_argument(
         "--generate", action="store_true", help="cache: rewrite the saved stream first"
+    )
+    parser.add_argument(
+        "--home-size",
+        default="",
+        help="cost: comma-separated entity counts of generated Polish homes (e.g. 52,250,1000)",
     )
     return parser
 
@@ -63,9 +73,83 @@ def _jobs(mode: str, system: str, args: argparse.Namespace) -> list[Job]:
     ]
 
 
+def run_home_sizes(args: argparse.Namespace, work: Path) -> tuple[str, dict[str, Any]]:
+    """The LLM-path cost on generated homes of each size, both agents, with target recall."""
+    sizes = [int(s) for s in args.home_size.split(",") if s]
+    systems = [s for s in args.systems.split(",") if s]
+    n = args.commands or DEFAULT_COMMANDS["cost"]
+    by_size: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for size in sizes:
+        by_size[size] = {}
+        for system in systems:
+            print(f"cost, home of {size}: {system} ...", file=sys.stderr, flush=True)
+            jobs = [
+                replace(job, home_size=size)
+                for job in _jobs("cost", system, args)
+                if job.variant == "llm"
+            ]
+            by_size[size][system] = run_ha_jobs(jobs, work, f"cost-{size}-{system}")
+    recall = recall_by_size(sizes)
+    title = (
+        f"Cost per command on generated Polish homes, LLM path ({n} commands that need the"
+        " model; o200k tokens of the received requests; cached as OpenAI reports a repeated"
+        " prefix; target recall of the home selection on the labelled sets)"
+    )
+    return home_size_table(by_size, recall, title), {"by_size": by_size, "recall": recall}
+
+
+def run_latency_sizes(args: argparse.Namespace, work: Path) -> tuple[str, dict[str, Any]]:
+    """The healthy-provider latency table on generated homes of each size."""
+    systems = [s for s in args.systems.split(",") if s]
+    n = args.commands or DEFAULT_COMMANDS["latency"]
+    tables: list[str] = []
+    by_size: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    for size in (int(s) for s in args.home_size.split(",") if s):
+        by_size[size] = {}
+        for system in systems:
+            print(f"latency, home of {size}: {system} ...", file=sys.stderr, flush=True)
+            jobs = [
+                replace(job, home_size=size)
+                for job in _jobs("latency", system, args)
+                if job.variant == "normal"
+            ]
+            by_size[size][system] = run_ha_jobs(jobs, work, f"latency-{size}-{system}")
+        tables.append(
+            latency_table(
+                by_size[size],
+                f"Latency on a generated home of {size} entities, healthy provider: {n} commands,"
+                f" {args.concurrency} in flight; own time from a pass one command at a time"
+                f" over the first {min(n, 200)}, provider answering at once",
+                own=True,
+            )
+        )
+    return "\n\n".join(tables), {"by_size": by_size}
+
+
+def recall_by_size(sizes: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
+    base = load_fixture_home(DEFAULT_FIXTURES)
+    out: dict[int, dict[str, dict[str, Any]]] = {}
+    for size in sizes:
+        fixtures = grow_home(base, size)
+        out[size] = {}
+        for path in eval_sets():
+            result = measure(load_dataset(path), fixtures)
+            out[size][path.name] = {
+                "found": result.found,
+                "with_targets": result.with_targets,
+                "recall": result.recall,
+                "misses": result.misses,
+            }
+    return out
+
+
 def run_mode(mode: str, args: argparse.Namespace, stamp: str) -> tuple[str, dict[str, Any]]:
     work = args.out / f"work-{stamp}"
     work.mkdir(parents=True, exist_ok=True)
+    if mode == "cost" and args.home_size:
+        return run_home_sizes(args, work)
+    if mode == "latency" and args.home_size:
+        return run_latency_sizes(args, work)
     systems = [s for s in args.systems.split(",") if s]
     if mode == "cache":
         if args.generate:

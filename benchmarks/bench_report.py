@@ -75,6 +75,55 @@ def cost_table(ours: Runs, core: Runs, title: str) -> str:
     return title + "\n" + text_table(["", LLM_INTENT, CORE, "core ÷ ours"], rows)
 
 
+def home_size_table(
+    by_size: Mapping[int, Mapping[str, Runs]],
+    recall: Mapping[int, Mapping[str, Mapping[str, Any]]],
+    title: str,
+) -> str:
+    """One row per home size: both agents' input and cached tokens, $, round trips, recall."""
+    header = [
+        "entities",
+        "ours input",
+        "core input",
+        "core ÷ ours",
+        "ours cached",
+        "core cached",
+        "ours $/1000",
+        "core $/1000",
+        "ours trips",
+        "core trips",
+        "target recall",
+    ]
+    usd = "summary.usd_per_1000_commands_gpt-4o-mini"
+    rows = []
+    for size, systems in by_size.items():
+        ours, core = systems.get(LLM_INTENT, []), systems.get(CORE, [])
+        tokens = "summary.input_tokens_per_command"
+        cached = "summary.cached_input_tokens_per_command"
+        trips = "summary.round_trips_per_command"
+        sets = recall.get(size, {})
+        rows.append(
+            [
+                str(size),
+                cell(ours, tokens, 0),
+                cell(core, tokens, 0),
+                ratio(median(core, tokens), median(ours, tokens)),
+                cell(ours, cached, 0),
+                cell(core, cached, 0),
+                cell(ours, usd, 4),
+                cell(core, usd, 4),
+                cell(ours, trips, 2),
+                cell(core, trips, 2),
+                ", ".join(
+                    f"{name} {r['found']}/{r['with_targets']} = {r['recall']:.1%}"
+                    for name, r in sets.items()
+                ),
+            ]
+        )
+    note = "$ with gpt-4o-mini prices, cached input at its cached-input price."
+    return "\n".join([title, text_table(header, rows), note])
+
+
 # --- latency -------------------------------------------------------------------------
 
 _PATH_ORDER = ("local", "cache", "llm", "fallback", "none", "capped", "error")

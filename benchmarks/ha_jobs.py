@@ -20,7 +20,8 @@ from homeassistant.core import HomeAssistant
 from custom_components.llm_intent.engine.cost.pricing import PriceBook
 from custom_components.llm_intent.engine.pipeline import Outcome
 
-from .fixture_home import load_fixture_home
+from .fixture_home import FixtureHome, load_fixture_home
+from .generated_home import grow_home
 from .ha_runs import (
     CommandRun,
     converse_all,
@@ -37,7 +38,7 @@ from .ha_setup import (
 )
 from .link import ProviderLink
 from .provider import Plan
-from .request_tokens import RequestCounter
+from .request_tokens import PrefixTokens, RequestCounter
 from .stats import peak_rss_mib, percentiles
 from .workloads import (
     LOCAL,
@@ -72,10 +73,17 @@ class Job:
     fixtures: str = "tests/data/eval_home.json"
     # Multiplies the provider's latency draws (tests use 0: answers at once).
     provider_scale: float = 1.0
+    # Entities of the generated home (``generated_home.grow_home``); 0: the fixtures as they are.
+    home_size: int = 0
 
     @property
     def name(self) -> str:
         return f"{self.mode}-{self.system}-{self.variant or 'default'}-r{self.repeat}"
+
+
+def job_home(job: Job) -> FixtureHome:
+    fixtures = load_fixture_home(job.fixtures)
+    return grow_home(fixtures, job.home_size) if job.home_size else fixtures
 
 
 @dataclass
@@ -94,7 +102,7 @@ async def start_agent(
     options: dict[str, Any] | None = None,
 ) -> Agent:
     """The home and one agent; ``options`` are LLM Intent's (left at their defaults if None)."""
-    await build_home(hass, load_fixture_home(job.fixtures))
+    await build_home(hass, job_home(job))
     await link.configure(Plan(seed=job.seed), all_labels())
     if job.system == LLM_INTENT:
         agent_id, entry = await setup_llm_intent(
@@ -163,16 +171,23 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
     runs = await converse_all(hass, agent.agent_id, commands, concurrency=1, cap_s=job.cap_s)
     grouped = requests_by_command(await link.log(bodies=True))
     counter = RequestCounter()
+    # The provider's prompt cache as OpenAI keeps it, over this agent's requests
+    # (the warm-up's included: a real agent has sent requests before).
+    prefixes = PrefixTokens(counter)
+    for warmup in grouped.get(-1, []):
+        prefixes.see(warmup["body"], counter.request(warmup["body"]).billed)
     rows = []
     for run in runs:
         served = grouped.get(run.index, [])
         tokens = [counter.request(r["body"]) for r in served]
+        cached = [prefixes.see(r["body"], t.billed) for r, t in zip(served, tokens, strict=True)]
         rows.append(
             {
                 "text": run.text,
                 "path": _path(job, agent, run, len(served)),
                 "round_trips": len(served),
                 "input_tokens": sum(t.billed for t in tokens),
+                "cached_input_tokens": sum(cached),
                 "raw_body_tokens": sum(t.raw for t in tokens),
                 "output_tokens": sum(counter.text(r["reply"]) for r in served),
                 "per_request_input": [t.billed for t in tokens],
@@ -192,6 +207,7 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
         "paths": dict(Counter(r["path"] for r in rows)),
         "llm_commands": len(llm_rows),
         "input_tokens_per_command": mean("input_tokens"),
+        "cached_input_tokens_per_command": mean("cached_input_tokens"),
         "output_tokens_per_command": mean("output_tokens"),
         "total_tokens_per_command": mean("input_tokens") + mean("output_tokens"),
         "raw_body_tokens_per_command": mean("raw_body_tokens"),
@@ -204,8 +220,10 @@ async def run_cost(hass: HomeAssistant, link: ProviderLink, job: Job) -> dict[st
     for model in PRICED_MODELS:
         price = prices.lookup(model)
         assert price is not None
+        cached_input = Decimal(str(summary["cached_input_tokens_per_command"]))
         usd = (
-            Decimal(str(summary["input_tokens_per_command"])) * price.input
+            (Decimal(str(summary["input_tokens_per_command"])) - cached_input) * price.input
+            + cached_input * price.cached_input
             + Decimal(str(summary["output_tokens_per_command"])) * price.output
         ) / Decimal(1_000_000)
         summary[f"usd_per_1000_commands_{model}"] = float(usd * 1000)

@@ -40,6 +40,12 @@ ROOT = Path(__file__).parents[1]
 DEFAULT_FIXTURES = ROOT / "tests" / "data" / "eval_home.json"
 
 
+def eval_sets() -> list[Path]:
+    """The labelled sets in tests/data: development, then any held-out split."""
+    data = ROOT / "tests" / "data"
+    return [data / "eval_pl_en.jsonl", *sorted(data.glob("eval_heldout*.jsonl"))]
+
+
 @dataclass
 class RecallResult:
     commands: int = 0
@@ -140,15 +146,16 @@ def measure(records: Sequence[Record], fixtures: FixtureHome) -> RecallResult:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.recall")
-    parser.add_argument("datasets", nargs="+", type=Path)
+    parser.add_argument("datasets", nargs="*", type=Path, help="default: the sets in tests/data")
     parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES)
     parser.add_argument("--home-size", default="52", help="comma-separated entity counts")
     args = parser.parse_args(argv)
     base = load_fixture_home(args.fixtures)
+    datasets = args.datasets or eval_sets()
     worst = 1.0
     for size in (int(s) for s in args.home_size.split(",") if s):
         fixtures = grow_home(base, size)
-        for path in args.datasets:
+        for path in datasets:
             result = measure(load_dataset(path), fixtures)
             worst = min(worst, result.recall)
             print(

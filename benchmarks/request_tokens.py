@@ -21,7 +21,10 @@ from dataclasses import dataclass
 import json
 from typing import Any
 
+import tiktoken
+
 from custom_components.llm_intent.engine.cost.tokens import O200K_BASE, TokenCounter
+from tests.fake_provider import openai_cached_tokens
 
 MODEL = "gpt-4o-mini"  # an o200k_base model: counts are exact o200k tokens
 
@@ -37,9 +40,14 @@ class RequestCounter:
         self._counter = TokenCounter()
         if not self._counter.prepare((O200K_BASE,)):
             raise RuntimeError("the o200k_base encoding could not be loaded")
+        self._encoding = tiktoken.get_encoding(O200K_BASE)
 
     def text(self, text: str) -> int:
         return self._counter.count_text(text, O200K_BASE).tokens
+
+    def encode(self, text: str) -> list[int]:
+        ids: list[int] = self._encoding.encode(text, disallowed_special=())
+        return ids
 
     def request(self, body: Any) -> RequestTokens:
         raw = self.text(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
@@ -57,6 +65,39 @@ class RequestCounter:
             MODEL, messages, tools or None, fmt if isinstance(fmt, Mapping) else None
         )
         return RequestTokens(count.tokens, raw)
+
+
+class PrefixTokens:
+    """Cached input tokens as OpenAI reports them: the longest prefix shared with an
+    earlier request (tools, then the messages), from 1,024 tokens in 128-token steps
+    (``tests.fake_provider.openai_cached_tokens``).
+
+    The shared prefix is found in o200k tokens of the request's JSON and scaled to
+    the billed count by the ratio of the two, since the JSON's quoting and escapes
+    are not billed.
+    """
+
+    def __init__(self, counter: RequestCounter, keep: int = 64) -> None:
+        self._counter = counter
+        self._keep = keep
+        self._seen: list[list[int]] = []
+
+    def see(self, body: Any, billed: int) -> int:
+        if not isinstance(body, Mapping):
+            return 0
+        keys = ("tools", "instructions", "system", "messages", "input")
+        ids = self._counter.encode(json.dumps([body.get(k) for k in keys], ensure_ascii=False))
+        common = max((_common(ids, seen) for seen in self._seen), default=0)
+        self._seen = [*self._seen[-(self._keep - 1) :], ids]
+        return openai_cached_tokens(common * billed // max(len(ids), 1))
+
+
+def _common(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def _as_function(tool: Any) -> dict[str, Any]:

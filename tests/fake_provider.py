@@ -30,6 +30,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 import importlib
 import inspect
@@ -74,6 +75,9 @@ class RecordedRequest:
     body: Any
     received_at: float
     api: Api
+    # Prompt-cache hits and writes as the provider would report them (see ``prefix_cache``).
+    prefix_cached: int = 0
+    prefix_written: int = 0
 
     @property
     def stream(self) -> bool:
@@ -237,6 +241,7 @@ class FakeProviderServer:
         self.api_keys: frozenset[str] | None = frozenset(api_keys) if api_keys is not None else None
         self.default_handler: Handler = default_handler or IntentResponder()
         self.requests: list[RecordedRequest] = []
+        self._prefix_cache = PrefixCache()
         self._script: deque[Behaviour] = deque()
         self._host = host
         self._port = port
@@ -309,6 +314,7 @@ class FakeProviderServer:
         """Forget recorded requests and the unconsumed script."""
         self.requests.clear()
         self._script.clear()
+        self._prefix_cache = PrefixCache()
 
     # request plumbing
 
@@ -391,6 +397,8 @@ class FakeProviderServer:
             received_at=time.monotonic(),
             api=api,
         )
+        cached, written = self._prefix_cache.see(api, body)
+        recorded = dataclasses.replace(recorded, prefix_cached=cached, prefix_written=written)
         self.requests.append(recorded)
         return recorded
 
@@ -830,10 +838,76 @@ class _Answer:
             tool_name=tool_name,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            cached=min(reply.cached_input_tokens, input_tokens),
-            cache_creation=reply.cache_creation_input_tokens,
+            cached=min(reply.cached_input_tokens or recorded.prefix_cached, input_tokens),
+            cache_creation=reply.cache_creation_input_tokens or recorded.prefix_written,
             truncated=reply.truncated,
         )
+
+
+# OpenAI caches a prompt's prefix once it is 1,024 tokens long, in steps of 128.
+OPENAI_CACHE_MIN = 1024
+OPENAI_CACHE_STEP = 128
+# Anthropic caches up to a ``cache_control`` breakpoint of at least this many tokens
+# (the model-dependent minimum; 1,024 for Sonnet and Opus).
+ANTHROPIC_CACHE_MIN = 1024
+
+
+def openai_cached_tokens(common_prefix_tokens: int) -> int:
+    """What OpenAI reports as cached for a prompt sharing that many leading tokens."""
+    if common_prefix_tokens < OPENAI_CACHE_MIN:
+        return 0
+    steps = (common_prefix_tokens - OPENAI_CACHE_MIN) // OPENAI_CACHE_STEP
+    return OPENAI_CACHE_MIN + steps * OPENAI_CACHE_STEP
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+class PrefixCache:
+    """The providers' prompt caches, at four characters a token.
+
+    OpenAI: automatic, the longest prefix shared with an earlier prompt counts.
+    Anthropic: only up to a ``cache_control`` breakpoint in ``system``; the first
+    request writes it, later ones with the same prefix read it.
+    """
+
+    def __init__(self, keep: int = 64) -> None:
+        self._keep = keep
+        self._openai: list[str] = []
+        self._anthropic: set[str] = set()
+
+    def see(self, api: Api, body: Any) -> tuple[int, int]:
+        """(cached, written) tokens for ``body``, remembering its prefix."""
+        if not isinstance(body, dict):
+            return 0, 0
+        if api == "anthropic":
+            prefix = _anthropic_cached_prefix(body)
+            if prefix is None or len(prefix) // 4 < ANTHROPIC_CACHE_MIN:
+                return 0, 0
+            if prefix in self._anthropic:
+                return len(prefix) // 4, 0
+            self._anthropic.add(prefix)
+            return 0, len(prefix) // 4
+        keys = ("tools", "instructions", "messages", "input")
+        text = json.dumps([body.get(k) for k in keys], ensure_ascii=False)
+        common = max((_common_prefix(text, seen) for seen in self._openai), default=0)
+        self._openai = [*self._openai[-(self._keep - 1) :], text]
+        return openai_cached_tokens(common // 4), 0
+
+
+def _anthropic_cached_prefix(body: Mapping[str, Any]) -> str | None:
+    system = body.get("system")
+    if not isinstance(system, list):
+        return None
+    for i, block in enumerate(system):
+        if isinstance(block, dict) and block.get("cache_control"):
+            return json.dumps([body.get("tools"), system[: i + 1]], ensure_ascii=False)
+    return None
 
 
 def _estimate_tokens(value: Any) -> int:

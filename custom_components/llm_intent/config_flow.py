@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, override
 
 from homeassistant.config_entries import (
@@ -32,8 +32,10 @@ from .const import (
     CONF_API_KEY,
     CONF_BASE_URL,
     CONF_CACHE_TTL,
+    CONF_CHEAPER_MODEL,
     CONF_CONTEXT_TTL,
     CONF_DAILY_BUDGET,
+    CONF_DISABLED_INTENTS,
     CONF_FAILURE_THRESHOLD,
     CONF_FREE_MODEL,
     CONF_HEDGE,
@@ -78,6 +80,7 @@ from .const import (
 from .engine.cost.pricing import parse_overrides
 from .entry_state import EntryState, async_save_budget_options
 from .provider_check import CannotConnect, InvalidAuth, async_validate_provider
+from .runtime import async_load_catalogue
 
 TITLES = {
     PROVIDER_OPENAI: "OpenAI",
@@ -252,8 +255,11 @@ def _number(low: float, high: float, step: float, unit: str | None = None) -> Nu
     return NumberSelector(config)
 
 
-def options_schema(options: Mapping[str, Any]) -> vol.Schema:
-    """The options form; also the source of every option's default."""
+def options_schema(options: Mapping[str, Any], intents: Sequence[str] = ()) -> vol.Schema:
+    """The options form; also the source of every option's default.
+
+    ``intents`` are the catalogue's, offered for switching off one by one.
+    """
 
     def opt(key: str, default: Any) -> vol.Optional:
         return vol.Optional(key, default=options.get(key, default))
@@ -262,6 +268,14 @@ def options_schema(options: Mapping[str, Any]) -> vol.Schema:
         {
             opt(CONF_PREFER_LOCAL, DEFAULT_PREFER_LOCAL): BooleanSelector(),
             opt(CONF_MODEL, ""): str,
+            opt(CONF_CHEAPER_MODEL, ""): str,
+            opt(CONF_DISABLED_INTENTS, []): SelectSelector(
+                SelectSelectorConfig(
+                    options=sorted({*intents, *options.get(CONF_DISABLED_INTENTS, [])}),
+                    multiple=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
             opt(CONF_TEMPERATURE, DEFAULT_TEMPERATURE): _number(0, 1, 0.05),
             opt(CONF_MAX_OUTPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS): _number(32, 1000, 1),
             opt(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT): _number(0.5, 30, 0.1, "s"),
@@ -323,9 +337,12 @@ class LLMIntentOptionsFlow(OptionsFlowWithReload):
             if not errors:
                 await self._async_store_budgets(merged)
                 return self.async_create_entry(data=merged)
+        catalogue = await async_load_catalogue(self.hass)
         return self.async_show_form(
             step_id="init",
-            data_schema=options_schema({**self.config_entry.options, **(user_input or {})}),
+            data_schema=options_schema(
+                {**self.config_entry.options, **(user_input or {})}, list(catalogue.intents)
+            ),
             errors=errors,
         )
 

@@ -43,6 +43,10 @@ CONF_SECONDARY_MODEL: Final = "secondary_model"
 CONF_REDIS_URL: Final = "redis_url"
 CONF_STORE_TEXT: Final = "store_command_text"
 CONF_PRICES: Final = "price_overrides"
+# Taken over from the main model after the 80 % budget alert, until the period rolls over.
+CONF_CHEAPER_MODEL: Final = "cheaper_model"
+# Intents neither offered to the model nor matched locally.
+CONF_DISABLED_INTENTS: Final = "disabled_intents"
 CONF_FREE_MODEL: Final = "free_model"
 CONF_HEDGE: Final = "hedge"
 CONF_OTLP_ENDPOINT: Final = "otlp_endpoint"

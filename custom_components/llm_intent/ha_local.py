@@ -10,6 +10,7 @@ handed back untouched, to be confirmed or refused like on every other path.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from hassil.recognize import RecognizeResult
@@ -24,8 +25,13 @@ from .engine.understanding.recognition import Recognition
 
 
 class HALocalAgent:
-    def __init__(self, hass: HomeAssistant) -> None:
+    def __init__(self, hass: HomeAssistant, disabled: Collection[str] = ()) -> None:
         self.hass = hass
+        # Intents switched off in the options: Home Assistant's matching skips them too.
+        self.disabled = frozenset(disabled)
+
+    def _switched_off(self, result: RecognizeResult) -> bool:
+        return result.intent.name in self.disabled
 
     async def try_handle(self, command: Command, gate: Gate) -> LocalAnswer | None:
         raw = command.raw
@@ -37,6 +43,8 @@ class HALocalAgent:
         @callback
         def hold_back(result: RecognizeResult) -> bool:
             """True keeps HA from acting on ``result``."""
+            if self._switched_off(result):
+                return True  # switched off in the options: not matched here either
             if result.unmatched_entities:
                 return False  # HA acts on nothing and answers nothing for these
             rec = self.recognition(result, command)

@@ -41,18 +41,24 @@ from .provider_check import async_create_provider, provider_config
 
 
 async def async_create_backend(
-    hass: HomeAssistant, entry: ConfigEntry[Any], budget: Budget, clock: Clock
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    budget: Budget,
+    clock: Clock,
+    *,
+    model: str | None = None,
 ) -> PaidLLM | None:
+    """The paid model path; with ``model``, that model at the main provider alone."""
     kind = entry.data[CONF_PROVIDER]
     if kind == PROVIDER_LOCAL:
         return None
     options = entry.options
     data = {**entry.data}
-    if options.get(CONF_MODEL):
-        data[CONF_MODEL] = options[CONF_MODEL]
+    if model or options.get(CONF_MODEL):
+        data[CONF_MODEL] = model or options[CONF_MODEL]
     configs = [provider_config(kind, data, name=kind)]
     secondary = options.get(CONF_SECONDARY_PROVIDER, SECONDARY_NONE)
-    if secondary != SECONDARY_NONE:
+    if secondary != SECONDARY_NONE and not model:
         configs.append(
             provider_config(
                 secondary,

@@ -15,7 +15,9 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_CACHE_TTL,
+    CONF_CHEAPER_MODEL,
     CONF_CONTEXT_TTL,
+    CONF_DISABLED_INTENTS,
     CONF_MAX_OUTPUT_TOKENS,
     CONF_PREFER_LOCAL,
     CONF_REDIS_URL,
@@ -37,6 +39,7 @@ from .const import (
 from .engine.cache.pipeline_cache import PipelineCache
 from .engine.cache.store import RecognitionCache, create_cache
 from .engine.calling.breaker import BreakerState, CircuitBreaker
+from .engine.calling.degrade import DegradingLLM
 from .engine.calling.generation import PaidGeneration
 from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
@@ -47,6 +50,7 @@ from .engine.cost.ledger import LEDGER_FILENAME, AsyncLedger, Ledger, period_bou
 from .engine.pipeline import Outcome, Pipeline, Settings
 from .engine.understanding.catalogue import Catalogue, load_catalogue
 from .engine.understanding.context import ContextStore
+from .engine.understanding.intent_switches import without_intents
 from .engine.understanding.prompt import PROMPT_VERSION
 from .entry_state import BUDGET_OPTIONS, EntryState
 from .ha_actions import HAExecutor
@@ -77,6 +81,9 @@ class LLMIntentRuntime:
     bridge: Any = None
     availability: ProviderAvailability = field(default_factory=ProviderAvailability)
     extras: dict[str, Any] = field(default_factory=dict)
+    # The model path with its cheaper stand-in, and the intents switched off.
+    degrading: DegradingLLM | None = None
+    disabled_intents: tuple[str, ...] = ()
 
     async def async_close(self) -> None:
         await self.entry_state.async_flush()
@@ -150,6 +157,16 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         on_alert=_budget_alert(hass, entry),
     )
     llm = await async_create_backend(hass, entry, budget, clock)
+    cheaper_model = str(options.get(CONF_CHEAPER_MODEL) or "").strip()
+    degrading: DegradingLLM | None = None
+    if llm is not None:
+        cheaper = (
+            await async_create_backend(hass, entry, budget, clock, model=cheaper_model)
+            if cheaper_model
+            else None
+        )
+        degrading = DegradingLLM(llm, cheaper, budget)
+    disabled = [str(i) for i in options.get(CONF_DISABLED_INTENTS) or ()]
     store_text = bool(options.get(CONF_STORE_TEXT, False))
     ledger = AsyncLedger(
         Ledger(hass.config.path(LEDGER_FILENAME), keep_text=store_text),
@@ -160,6 +177,9 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
     )
     if llm is not None:
         llm.recorder = accounting
+    if degrading is not None and degrading.cheaper is not None:
+        # The cheaper model's calls go to the same write-ahead ledger.
+        degrading.cheaper.recorder = accounting
     await accounting.restore()
     await _async_restore_command_counts(accounting, ledger, clock, tz)
     homes = HomeSnapshots(hass)
@@ -194,16 +214,25 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
                 entry.async_start_reauth(hass)
 
     pipeline = Pipeline(
-        catalogue,
+        without_intents(catalogue, disabled),
         homes,
         HAExecutor(hass, homes),
         clock,
         ContextStore(clock, float(options.get(CONF_CONTEXT_TTL, DEFAULT_CONTEXT_TTL))),
-        local_agent=HALocalAgent(hass),
-        llm=llm,
+        local_agent=HALocalAgent(hass, disabled),
+        # Without a cheaper model the paid path is the pipeline's backend itself.
+        llm=degrading if degrading is not None and degrading.cheaper is not None else llm,
         cache=pipeline_cache,
         settings=settings_from(options),
-        llm_block_reason=llm.block_reason if llm is not None else None,
+        llm_block_reason=(
+            (
+                degrading.block_reason
+                if degrading.cheaper is not None
+                else degrading.normal.block_reason
+            )
+            if degrading is not None
+            else None
+        ),
         on_outcome=on_outcome,
     )
     return LLMIntentRuntime(
@@ -222,6 +251,8 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         if llm is not None
         else None,
         cache=cache,
+        degrading=degrading,
+        disabled_intents=tuple(i for i in disabled if i in catalogue.intents),
         availability=availability,
     )
 

@@ -33,7 +33,11 @@ class CostSensorDescription(SensorEntityDescription):
     attrs_fn: Callable[[LLMIntentRuntime], dict[str, Any]] | None = None
 
 
-def _money(key: str, fn: Callable[[LLMIntentRuntime], Decimal | None]) -> CostSensorDescription:
+def _money(
+    key: str,
+    fn: Callable[[LLMIntentRuntime], Decimal | None],
+    attrs: Callable[[LLMIntentRuntime], dict[str, Any]] | None = None,
+) -> CostSensorDescription:
     return CostSensorDescription(
         key=key,
         translation_key=key,
@@ -41,11 +45,24 @@ def _money(key: str, fn: Callable[[LLMIntentRuntime], Decimal | None]) -> CostSe
         native_unit_of_measurement=USD,
         suggested_display_precision=4,
         value_fn=fn,
+        attrs_fn=attrs,
     )
 
 
+def _degrade_attrs(runtime: LLMIntentRuntime) -> dict[str, Any]:
+    """Which model answers now, whether the cheaper one took over, which intents are off."""
+    attrs: dict[str, Any] = {"disabled_intents": list(runtime.disabled_intents)}
+    degrading = runtime.degrading
+    if degrading is not None:
+        attrs["model"] = degrading.active_model
+        attrs["degraded"] = degrading.degraded
+        if degrading.cheaper is not None:
+            attrs["cheaper_model"] = degrading.cheaper.router.routes[0].provider.model
+    return attrs
+
+
 SENSORS: tuple[CostSensorDescription, ...] = (
-    _money("cost_today", lambda r: r.accounting.today.cost_usd),
+    _money("cost_today", lambda r: r.accounting.today.cost_usd, _degrade_attrs),
     _money("cost_month", lambda r: r.accounting.month_cost),
     _money("cost_projected_month", lambda r: r.budget.state().projected_month),
     _money("average_llm_cost", lambda r: r.accounting.today.average_llm_cost),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from decimal import Decimal
 import socket
 import time
 from typing import Any
@@ -19,6 +21,8 @@ import pytest_asyncio
 from custom_components.llm_intent.engine.calling.providers.anthropic_provider import (
     TOOL_NAME,
     AnthropicProvider,
+    cache_minimum,
+    system_blocks,
 )
 from custom_components.llm_intent.engine.calling.providers.factory import create_provider
 from custom_components.llm_intent.engine.calling.providers.headers import (
@@ -27,6 +31,7 @@ from custom_components.llm_intent.engine.calling.providers.headers import (
     parse_retry_after,
 )
 from custom_components.llm_intent.engine.calling.providers.openai_provider import OpenAIProvider
+from custom_components.llm_intent.engine.cost.pricing import PriceBook, cost
 from custom_components.llm_intent.engine.errors import (
     AuthError,
     BadRequestError,
@@ -54,6 +59,7 @@ from ...fake_provider import (
     RawReply,
     Reply,
     Reset,
+    openai_cached_tokens,
     overloaded,
     rate_limited,
 )
@@ -100,6 +106,7 @@ async def make_provider(
         api_key: str | None = "default",
         base_url: str | None = None,
         http_client: httpx.AsyncClient | None = None,
+        model_override: str | None = None,
         **extra: Any,
     ) -> Any:
         if api_key == "default":
@@ -110,7 +117,7 @@ async def make_provider(
                 if kind == "anthropic"
                 else fake_provider.openai_base_url
             )
-        model = "claude-haiku-4-5" if kind == "anthropic" else "gpt-4o-mini"
+        model = model_override or ("claude-haiku-4-5" if kind == "anthropic" else "gpt-4o-mini")
         config = ProviderConfig(kind=kind, model=model, api_key=api_key, base_url=base_url, **extra)
         provider = create_provider(config, http_client)
         made.append(provider)
@@ -829,3 +836,74 @@ def test_parse_rate_limits_reads_anthropic_reset_instants() -> None:
         "requests_reset_s": 12.0,
     }
     assert parse_rate_limits(httpx.Headers({"content-type": "application/json"})) is None
+
+
+# --- prompt caches ---------------------------------------------------------------
+
+# About 1,500 tokens of rules that every command shares.
+LONG_SYSTEM = "Rules that every command of this home shares. " * 130
+
+
+def test_openai_counts_a_cached_prefix_from_1024_tokens_in_steps_of_128() -> None:
+    assert openai_cached_tokens(1023) == 0
+    assert openai_cached_tokens(1024) == 1024
+    assert openai_cached_tokens(1151) == 1024
+    assert openai_cached_tokens(1152) == 1152
+
+
+async def test_openai_reports_the_repeated_prefix_as_cached_and_it_is_priced_so(
+    fake_provider: FakeProviderServer, make_provider: MakeProvider
+) -> None:
+    provider = make_provider("openai")
+    fake_provider.script(Reply(content=INTENT), Reply(content=INTENT))
+    first = await provider.recognize(replace(REQUEST, system=LONG_SYSTEM), timeout=5.0)
+    second = await provider.recognize(
+        replace(REQUEST, system=LONG_SYSTEM, user="zgaś światło w salonie"), timeout=5.0
+    )
+    assert first.usage.cached_input_tokens == 0
+    assert second.usage.cached_input_tokens >= 1024
+    assert second.usage.cached_input_tokens % 128 == 0
+    assert second.usage.cached_input_tokens <= second.usage.input_tokens
+    price = PriceBook().lookup("gpt-4o-mini")
+    assert price is not None
+    uncached = Usage(second.usage.input_tokens, second.usage.output_tokens)
+    assert cost(price, second.usage) < cost(price, uncached)
+    saved = cost(price, uncached) - cost(price, second.usage)
+    expected = second.usage.cached_input_tokens * (price.input - price.cached_input)
+    # cost() rounds to a millionth of a dollar.
+    assert abs(saved - expected / Decimal(1_000_000)) <= Decimal("0.000001")
+
+
+async def test_a_short_prompt_is_never_cached(
+    fake_provider: FakeProviderServer, make_provider: MakeProvider
+) -> None:
+    provider = make_provider("openai")
+    fake_provider.script(Reply(content=INTENT), Reply(content=INTENT))
+    await provider.recognize(REQUEST, timeout=5.0)
+    again = await provider.recognize(REQUEST, timeout=5.0)
+    assert again.usage.cached_input_tokens == 0
+
+
+def test_anthropic_marks_the_system_prompt_only_when_it_reaches_the_models_minimum() -> None:
+    assert cache_minimum("claude-haiku-4-5") == 4096
+    assert cache_minimum("claude-sonnet-4-5") == 1024
+    assert system_blocks("short rules", "claude-sonnet-4-5") == "short rules"
+    assert system_blocks(LONG_SYSTEM, "claude-haiku-4-5") == LONG_SYSTEM
+    assert system_blocks(LONG_SYSTEM, "claude-sonnet-4-5") == [
+        {"type": "text", "text": LONG_SYSTEM, "cache_control": {"type": "ephemeral"}}
+    ]
+
+
+async def test_anthropic_writes_then_reads_the_marked_prefix(
+    fake_provider: FakeProviderServer, make_provider: MakeProvider
+) -> None:
+    provider = make_provider("anthropic", model_override="claude-sonnet-4-5")
+    fake_provider.script(Reply(content=INTENT), Reply(content=INTENT))
+    first = await provider.recognize(replace(REQUEST, system=LONG_SYSTEM), timeout=5.0)
+    second = await provider.recognize(
+        replace(REQUEST, system=LONG_SYSTEM, user="zgaś światło"), timeout=5.0
+    )
+    sent = fake_provider.requests[-1].body
+    assert sent["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert first.usage.cached_input_tokens == 0
+    assert second.usage.cached_input_tokens >= 1024

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import anthropic
 from anthropic._base_client import get_platform
+from anthropic.types import TextBlockParam
 
 from ...errors import InvalidOutputError
 from ...types import AnswerKind, ProviderConfig, ProviderRequest, ProviderResult, Usage
@@ -71,7 +72,7 @@ class AnthropicProvider(SdkProvider):
                 model=self.model,
                 max_tokens=request.max_output_tokens,
                 temperature=request.temperature,
-                system=request.system,
+                system=system_blocks(request.system, self.model),
                 messages=[{"role": "user", "content": request.user}],
                 **_tool_arguments(request),
                 timeout=timeout,
@@ -114,6 +115,38 @@ class AnthropicProvider(SdkProvider):
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""
         if self._owns_client:
             await self._client.close()
+
+
+# The shortest prefix each model caches (tokens); a shorter one is sent uncached.
+# https://docs.claude.com/en/docs/build-with-claude/prompt-caching
+_CACHE_MIN_TOKENS: tuple[tuple[str, int], ...] = (
+    ("claude-haiku-4", 4096),
+    ("claude-opus-4-5", 4096),
+    ("claude-3-5-haiku", 2048),
+    ("claude-3-haiku", 2048),
+)
+_CACHE_MIN_DEFAULT = 1024
+# A low estimate of tokens per character, so a prefix marked does reach the minimum.
+_CHARS_PER_TOKEN = 4
+
+
+def cache_minimum(model: str) -> int:
+    for prefix, minimum in _CACHE_MIN_TOKENS:
+        if model.startswith(prefix):
+            return minimum
+    return _CACHE_MIN_DEFAULT
+
+
+def system_blocks(system: str, model: str) -> str | list[TextBlockParam]:
+    """The system prompt, marked for Anthropic's prompt cache when it is long enough.
+
+    The system prompt is the part every command of a home shares (rules,
+    catalogue, area names); below the model's minimum a cache breakpoint
+    would be ignored, so it is sent as plain text.
+    """
+    if len(system) // _CHARS_PER_TOKEN < cache_minimum(model):
+        return system
+    return [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
 
 
 def _usage(message: Any) -> Usage:

@@ -79,7 +79,9 @@ async def test_the_model_finds_it_unclear_and_our_question_names_the_rooms(
     assert question["speech"] == "W salonie czy w sypialni?"
     answer = await recognize(hass, "w sypialni", conversation_id="c")
 
-    assert len(fake_provider.requests_for("/v1/chat/completions")) == 1, "the answer needed no second model call"
+    assert len(fake_provider.requests_for("/v1/chat/completions")) == 1, (
+        "the answer needed no second model call"
+    )
     state = hass.states.get("climate.sypialnia")
     assert state is not None and state.attributes["temperature"] == 21
     assert hass.states.get("climate.salon").attributes["temperature"] == 20

@@ -72,7 +72,7 @@ class LoadingHA:
 
 
 @pytest.fixture
-async def loading_ha() -> AsyncIterator[LoadingHA]:
+async def loading_ha(socket_enabled: None) -> AsyncIterator[LoadingHA]:
     server = LoadingHA(refusals=3)
     await server.start()
     yield server
@@ -97,7 +97,7 @@ async def test_curl_line_is_printed_after_the_first_real_answer(
 
 
 async def test_no_curl_line_when_the_agent_never_answers(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], socket_enabled: None
 ) -> None:
     server = LoadingHA(refusals=10**6)
     await server.start()

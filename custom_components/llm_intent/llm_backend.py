@@ -67,6 +67,8 @@ async def async_create_backend(
     routes = []
     for config in configs:
         provider = await async_create_provider(hass, config)
+        if (prepare := getattr(provider, "prepare", None)) is not None:
+            await hass.async_add_executor_job(prepare)
         routes.append(
             Route(
                 provider,

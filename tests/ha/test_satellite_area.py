@@ -1,4 +1,4 @@
-"""Which area a command comes from: the satellite entity's, else its device's."""
+"""Where a command comes from: the satellite's area (else its device's), and its chat log."""
 
 from __future__ import annotations
 
@@ -40,3 +40,10 @@ async def test_satellite_area_comes_from_the_entity_then_its_device(
     assert satellite_area(hass, device.id, None) == _area(hass, "Sypialnia")
     assert satellite_area(hass, None, "assist_satellite.unknown") is None
     assert satellite_area(hass, None, None) is None
+
+
+def test_a_command_without_a_chat_log_has_no_earlier_messages() -> None:
+    """Commands from the action, the HTTP API or the bridge come without HA's chat log."""
+    from custom_components.llm_intent.chat_log import earlier_messages
+
+    assert earlier_messages(None) == ()

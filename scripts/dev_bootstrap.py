@@ -257,21 +257,62 @@ async def main(url: str) -> None:
                         **update,
                     },
                 )
-        example = json.dumps(
-            {
-                "text": "włącz światło w kuchni",
-                "language": "pl",
-                "agent_id": "conversation.llm_intent",
-            },
-            ensure_ascii=False,
-        )
-        print(f"\nHome Assistant: {url}  (user dev / dev-password)\n")
-        print("Try a Polish command:")
-        print(
-            f"curl -s -H 'Authorization: Bearer {tok}' -H 'Content-Type: application/json' "
-            f"-d '{example}' {url}/api/conversation/process\n",
-            flush=True,
-        )
+        await announce(session, url, tok)
+
+
+# A question, not a command: waiting for the agent must not switch anything.
+READY_QUESTION = "czy światło w kuchni jest włączone?"
+EXAMPLE_COMMAND = "włącz światło w kuchni"
+AGENT_ID = "conversation.llm_intent"
+
+
+async def wait_for_agent(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    timeout: float = 180,
+    interval: float = 1.0,
+) -> str:
+    """Ask the agent until it really answers; its answer.
+
+    On a second start the entry is stored but loads after the frontend answers:
+    until then Home Assistant refuses the agent id ("invalid agent ID", 400).
+    """
+    body = {"text": READY_QUESTION, "language": "pl", "agent_id": AGENT_ID}
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            async with session.post(
+                f"{url}/api/conversation/process", headers=headers, json=body
+            ) as resp:
+                if resp.status == 200:
+                    answer = (await resp.json()).get("response") or {}
+                    speech = ((answer.get("speech") or {}).get("plain") or {}).get("speech")
+                    if answer.get("response_type") != "error" and speech:
+                        return str(speech)
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(interval)
+    raise SystemExit("the LLM Intent agent did not answer; see config/home-assistant.log")
+
+
+def curl_line(url: str, tok: str) -> str:
+    example = json.dumps(
+        {"text": EXAMPLE_COMMAND, "language": "pl", "agent_id": AGENT_ID}, ensure_ascii=False
+    )
+    return (
+        f"curl -s -H 'Authorization: Bearer {tok}' -H 'Content-Type: application/json' "
+        f"-d '{example}' {url}/api/conversation/process"
+    )
+
+
+async def announce(session: aiohttp.ClientSession, url: str, tok: str, **wait: float) -> None:
+    """Print the curl line once the agent answers, so pasting it at once works."""
+    headers = {"Authorization": f"Bearer {tok}"}
+    answer = await wait_for_agent(session, url, headers, **wait)
+    print(f"\nHome Assistant: {url}  (user dev / dev-password)\n")
+    print(f"The agent answers ({READY_QUESTION!r} -> {answer!r}). Try a Polish command:")
+    print(curl_line(url, tok) + "\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from .const import (
     SETUP_CHECK_TIMEOUT,
     VALIDATE_TIMEOUT,
 )
+from .engine.calling.breaker import BreakerState
 from .engine.calling.providers.base import Provider
 from .engine.calling.providers.factory import create_provider
 from .engine.calling.router import Route
@@ -70,7 +71,7 @@ async def async_check_at_setup(
     routes: Sequence[Route],
     availability: ProviderAvailability,
 ) -> None:
-    """Ask every provider once before setup finishes, each within SETUP_CHECK_TIMEOUT.
+    """Ask each provider once before setup finishes, within SETUP_CHECK_TIMEOUT.
 
     Neither outcome fails setup: local commands need no provider, so an agent
     that disappears because the internet or a key is down would be worse than
@@ -80,6 +81,9 @@ async def async_check_at_setup(
 
     async def check(route: Route, primary: bool) -> None:
         label = route.label
+        if route.breaker.state is not BreakerState.CLOSED:
+            # Restored open after a restart: it is cooling down, and its own probe will tell.
+            return
         try:
             async with asyncio.timeout(SETUP_CHECK_TIMEOUT):
                 await route.provider.validate(timeout=SETUP_CHECK_TIMEOUT)

@@ -231,6 +231,8 @@ class CorrectModel:
         )
 
     def __call__(self, request: RecordedRequest) -> Reply:
+        if request.path.endswith("/models"):
+            return Reply()  # the credential check at setup asks nothing
         body = request.body if isinstance(request.body, dict) else {}
         text = context = ""
         for message in body.get("messages", []):

@@ -79,7 +79,7 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-async def silent() -> AsyncIterator[SilentServer]:
+async def silent(socket_enabled: None) -> AsyncIterator[SilentServer]:
     server = SilentServer()
     await server.start()
     yield server

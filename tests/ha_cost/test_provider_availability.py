@@ -97,3 +97,43 @@ async def test_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     assert warning.levelno == logging.WARNING
     assert "openai_compatible" in warning.getMessage()
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_setup_check_of_a_rejected_secondary_key_warns_without_reauth(
+    hass: HomeAssistant,
+    polish_home: HomeCalls,
+    fake_provider: FakeProviderServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger=LOGGER_NAME)
+    entry = await provider_entry(
+        hass,
+        fake_provider,
+        secondary_provider="openai_compatible",
+        secondary_api_key="sk-wrong",
+        secondary_base_url=fake_provider.openai_base_url,
+        secondary_model="gpt-4o-mini",
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert len(_lines(caplog, "rejected its API key")) == 1
+    # Reauthentication is for the primary key; the secondary one lives in the options.
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_server_without_a_models_list_counts_as_reachable(
+    hass: HomeAssistant,
+    polish_home: HomeCalls,
+    fake_provider: FakeProviderServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from ..fake_provider import ErrorReply
+
+    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+    fake_provider.script(ErrorReply(404, message="no such route"))
+    entry = await provider_entry(hass, fake_provider)
+    assert entry.state is ConfigEntryState.LOADED
+    assert _lines(caplog, "is unavailable") == []
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -54,11 +54,6 @@ class AnthropicProvider(SdkProvider):
             http_client=http_client,
         )
         self._owns_client = http_client is None
-        # The SDK imports several hundred modules on first use of a resource and works
-        # out its platform headers on the first request. Both happen here, in the
-        # constructor that callers run in an executor, not on the event loop later.
-        _ = (self._client.messages, self._client.models)
-        self._client.platform_headers()
 
     async def recognize(
         self,
@@ -107,7 +102,8 @@ class AnthropicProvider(SdkProvider):
 
     def prepare(self) -> None:
         """Load what the SDK otherwise loads on the first request (blocking: run in an executor)."""
-        _ = self._client.messages
+        # models: the credential check at setup lists them.
+        _ = (self._client.messages, self._client.models)
         if self._client._platform is None:
             self._client._platform = get_platform()
 

@@ -63,11 +63,6 @@ class OpenAIProvider(SdkProvider):
             http_client=cast("Any", http_client),
         )
         self._owns_client = http_client is None
-        # The SDK imports several hundred modules on first use of a resource and works
-        # out its platform headers on the first request. Both happen here, in the
-        # constructor that callers run in an executor, not on the event loop later.
-        _ = (self._client.chat.completions, self._client.models)
-        self._client.platform_headers()
 
     async def recognize(
         self,
@@ -112,7 +107,8 @@ class OpenAIProvider(SdkProvider):
         ``uname``: seconds on a slow machine, which the first voice command
         after a restart would spend inside its deadline.
         """
-        _ = self._client.chat.completions
+        # models: the credential check at setup lists them.
+        _ = (self._client.chat.completions, self._client.models)
         if self._client._platform is None:
             self._client._platform = get_platform()
 

@@ -3,6 +3,12 @@
     scripts/eval --dataset tests/data/eval_pl_en.jsonl --fixtures tests/data/eval_home.json \\
         (--local-only | --provider openai|anthropic|openai_compatible|ollama) \\
         [--model M] [--limit N] [--predictions OUT.jsonl] [--write-docs]
+    scripts/eval --product --local-only [--no-builtin] [--dataset ...] [--predictions ...]
+
+``--product`` runs what the integration runs, inside Home Assistant's test
+harness: the built-in agent first (unless ``--no-builtin``), then the engine;
+it scores by effect (the action and the entities it would change) and
+reports right, wrong action, asked and not understood per path.
 
 Keys come from the environment: ``OPENAI_API_KEY`` (``OPENAI_BASE_URL`` for
 an OpenAI-compatible server or a proxy), ``ANTHROPIC_API_KEY``
@@ -34,6 +40,7 @@ from .eval_report import render, summarize
 from .eval_run import Prediction, run_eval
 from .fixture_home import load_fixture_home
 from .llm_stack import DEFAULT_DEADLINE_S, build_paid_llm
+from .product_eval import product_summary, render_product, run_worker
 from .providers_doc import write_docs
 
 ROOT = Path(__file__).parents[1]
@@ -104,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--predictions", type=Path, help="write one JSON line per record")
     parser.add_argument("--json", type=Path, help="write the summary as JSON here")
     parser.add_argument(
+        "--product", action="store_true", help="the product path in HA's harness, by effect"
+    )
+    parser.add_argument(
+        "--no-builtin", action="store_true", help="with --product: HA's matching first is off"
+    )
+    parser.add_argument(
         "--write-docs", action="store_true", help="put the figures into docs/providers.md"
     )
     return parser
@@ -140,8 +153,39 @@ async def evaluate(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str
     return summary
 
 
+def product(args: argparse.Namespace) -> int:
+    if not args.local_only:
+        print("scripts/eval: --product runs with --local-only", file=sys.stderr)
+        return 2
+    rows = run_worker(
+        args.dataset, args.fixtures, prefer_local=not args.no_builtin, limit=args.limit
+    )
+    if args.predictions is not None:
+        args.predictions.parent.mkdir(parents=True, exist_ok=True)
+        with args.predictions.open("w", encoding="utf-8") as out:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    summary = product_summary(rows)
+    summary["dataset"] = str(args.dataset)
+    summary["builtin_first"] = not args.no_builtin
+    summary["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    title = f"{args.dataset.name}, " + (
+        "HA's matching first" if not args.no_builtin else "engine only"
+    )
+    print(render_product(summary, title))
+    target = args.json or ROOT / "bench-results" / (
+        f"eval-product-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    print(f"\nsummary: {target}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = parse_args(argv)
+    if args.product:
+        return product(args)
     try:
         summary = asyncio.run(evaluate(args, os.environ if env is None else env))
     except UsageError as err:

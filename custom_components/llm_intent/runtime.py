@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from .const import (
 from .engine.cache.pipeline_cache import PipelineCache
 from .engine.cache.store import RecognitionCache, create_cache
 from .engine.calling.breaker import BreakerState, CircuitBreaker
+from .engine.calling.generation import PaidGeneration
 from .engine.calling.paid_call import PaidLLM
 from .engine.clock import SystemClock
 from .engine.cost.accounting import Accounting
@@ -51,6 +53,7 @@ from .ha_actions import HAExecutor
 from .ha_home import HomeSnapshots
 from .ha_local import HALocalAgent
 from .llm_backend import async_create_backend
+from .provider_availability import ProviderAvailability
 
 BUILTIN_CATALOGUE = Path(__file__).parent / "intents.yaml"
 
@@ -67,8 +70,12 @@ class LLMIntentRuntime:
     ledger: AsyncLedger
     entry_state: EntryState
     llm: PaidLLM | None = None
+    # Records a command's or an AI task's outcome: ledger, sensors, metrics, reauth.
+    record: Callable[[Outcome], None] = lambda _outcome: None
+    generation: PaidGeneration | None = None
     cache: RecognitionCache | None = None
     bridge: Any = None
+    availability: ProviderAvailability = field(default_factory=ProviderAvailability)
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def async_close(self) -> None:
@@ -148,10 +155,15 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         Ledger(hass.config.path(LEDGER_FILENAME), keep_text=store_text),
         hass.async_add_executor_job,
     )
-    accounting = Accounting(clock, tz, ledger=ledger, budget=budget, store_text=store_text)
+    accounting = Accounting(
+        clock, tz, ledger=ledger, budget=budget, store_text=store_text, entry_id=entry.entry_id
+    )
+    if llm is not None:
+        llm.recorder = accounting
     await accounting.restore()
     await _async_restore_command_counts(accounting, ledger, clock, tz)
     homes = HomeSnapshots(hass)
+    availability = ProviderAvailability()
     cache: RecognitionCache | None = None
     pipeline_cache: PipelineCache | None = None
     if llm is not None:
@@ -176,6 +188,7 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
     def on_outcome(outcome: Outcome) -> None:
         accounting.record(outcome)
         if llm is not None and outcome.routed is not None:
+            availability.observe(outcome.routed.attempts)
             failed = outcome.routed.auth_failed_provider
             if failed is not None and failed == llm.router.routes[0].label:
                 entry.async_start_reauth(hass)
@@ -202,7 +215,14 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         ledger=ledger,
         entry_state=entry_state,
         llm=llm,
+        record=on_outcome,
+        generation=PaidGeneration(
+            llm, clock, temperature=float(options.get(CONF_TEMPERATURE, DEFAULT_TEMPERATURE))
+        )
+        if llm is not None
+        else None,
         cache=cache,
+        availability=availability,
     )
 
 
@@ -211,7 +231,7 @@ async def _async_restore_command_counts(
 ) -> None:
     """Today's cache hits, lookups and not-understood commands, all from today's rows."""
     start, end = period_bounds("day", tz, clock.time())
-    counts = count_commands(await ledger.query(start, end))
+    counts = count_commands(await ledger.query(start, end, entry_id=accounting.entry_id))
     accounting.today.cache_hits = counts.cache_hits
     accounting.today.cache_lookups = counts.cache_lookups
     accounting.today.not_understood = counts.not_understood
@@ -236,7 +256,8 @@ def _keep_breaker(
 def _watch_breaker(hass: HomeAssistant, entry: ConfigEntry[Any], name: str, add: Any) -> None:
     @callback
     def changed(old: BreakerState, new: BreakerState) -> None:
-        LOGGER.warning("Circuit breaker for %s: %s -> %s", name, old, new)
+        # Debug only: an outage is logged once by ProviderAvailability, not per probe.
+        LOGGER.debug("Circuit breaker for %s: %s -> %s", name, old, new)
         hass.bus.async_fire(
             EVENT_CIRCUIT_CHANGED,
             {"provider": name, "old": str(old), "new": str(new), "entry_id": entry.entry_id},

@@ -26,8 +26,11 @@ class CommandCounts:
 
 
 def count_commands(rows: Iterable[LedgerEntry]) -> CommandCounts:
+    """Counts over the command rows among ``rows``: one per command."""
     hits = lookups = not_understood = 0
     for row in rows:
+        if not row.command:
+            continue  # a provider call whose command is on another row (a retry, a hedge)
         if row.path in LOOKUP_PATHS or row.cache_hit:
             lookups += 1
         if row.cache_hit:

@@ -24,6 +24,8 @@ from .processes import (
     REPO,
     FakeProvider,
     HomeAssistantProcess,
+    kill_hard,
+    launch_home_assistant,
     start_fake_provider,
     start_home_assistant,
     stop,
@@ -48,12 +50,27 @@ class Stack:
     provider: FakeProvider
     api: HomeAssistantAPI
     facts: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    # Logs of Home Assistant runs that ended in a crash, for the final log check.
+    crashed_logs: list[Path] = field(default_factory=list)
 
     def model_requests(self) -> list[dict[str, str]]:
         return recognition_requests(self.provider.request_log)
 
     def task_requests(self) -> list[dict[str, str]]:
         return task_requests(self.provider.request_log)
+
+    def crash_and_restart_home_assistant(self) -> None:
+        """``kill -9`` Home Assistant, then start it again on the same configuration."""
+        self.api.close()
+        kill_hard(self.home.process)
+        for log in (self.home.log_file, self.home.stdout_file):
+            if log.exists():
+                kept = log.with_name(f"crashed.{log.name}")
+                log.rename(kept)
+                self.crashed_logs.append(kept)
+        self.home = launch_home_assistant(self.home.config_dir, self.home.port, self.env)
+        wait_until_running(self.api)
 
     def stop_home_assistant(self) -> None:
         self.api.close()
@@ -85,18 +102,23 @@ def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator
     provider = start_fake_provider(workdir, env)
     home: HomeAssistantProcess | None = None
     api: HomeAssistantAPI | None = None
+    stack: Stack | None = None
     try:
         home = start_home_assistant(workdir / "config", env)
         api = HomeAssistantAPI(home.url, onboard(home.url))
         wait_until_running(api)
         place_in_areas(api, PLACEMENT)
-        yield Stack(home, provider, api)
+        stack = Stack(home, provider, api, env=env)
+        yield stack
     finally:
         if api is not None:
             api.close()
+        if stack is not None:
+            home = stack.home  # a step may have restarted it
         if home is not None:
             stop(home.process)
-            for log in (home.log_file, home.stdout_file):
+            logs = [home.log_file, home.stdout_file, *(stack.crashed_logs if stack else [])]
+            for log in logs:
                 if log.exists():
                     shutil.copy(log, artifacts / log.name)
         stop(provider.process)

@@ -205,9 +205,20 @@ def prepare_config(config_dir: Path, port: int) -> None:
     )
 
 
+# Set to run Home Assistant on a chosen port (e.g. one reserved for this machine's user).
+HA_PORT_ENV = "LLM_INTENT_E2E_HA_PORT"
+
+
 def start_home_assistant(config_dir: Path, env: Mapping[str, str]) -> HomeAssistantProcess:
-    port = free_port()
+    port = int(env.get(HA_PORT_ENV) or 0) or free_port()
     prepare_config(config_dir, port)
+    return launch_home_assistant(config_dir, port, env)
+
+
+def launch_home_assistant(
+    config_dir: Path, port: int, env: Mapping[str, str]
+) -> HomeAssistantProcess:
+    """Run Home Assistant on a prepared ``config_dir``: first start or a restart."""
     hass = shutil.which("hass") or "hass"
     process = _spawn(
         [hass, "-c", str(config_dir), "--log-file", str(config_dir / "home-assistant.log")],
@@ -224,3 +235,10 @@ def start_home_assistant(config_dir: Path, env: Mapping[str, str]) -> HomeAssist
         stop(process)
         raise
     return instance
+
+
+def kill_hard(process: Popen) -> None:
+    """``kill -9`` of the process group we started: nothing of a clean shutdown runs."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)

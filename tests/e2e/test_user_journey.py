@@ -4,15 +4,18 @@ The steps run in file order and build on each other: log in, add the
 integration (a wrong key first) and find its own icon on its card, speak to
 Assist, read the costs on the device page, run an AI task from Developer tools
 and find its cost there too, cap the daily budget at zero, and see commands
-answered locally.
+answered locally; then Home Assistant is killed (``kill -9``) and started
+again, and the budget set just before is still in force.
 The same run checks the HTTP, action and websocket surfaces, and last of all
 that Home Assistant's log stayed clean.
 """
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 import json
+import sqlite3
 from typing import Any
 
 import requests
@@ -376,9 +379,41 @@ def test_daily_budget_of_zero_answers_locally(stack: Stack, browser: Browser) ->
     assert len(stack.model_requests()) == before
 
 
+def _ledger_rows(stack: Stack) -> list[tuple[str, int, str | None]]:
+    """(path, cost in micro-dollars, call id) of every ledger row, as the cost report reads."""
+    path = stack.home.config_dir / "llm_intent_ledger.db"
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        return list(db.execute("SELECT path, cost_micro_usd, call_id FROM requests ORDER BY id"))
+
+
+def test_daily_budget_survives_kill_9(stack: Stack) -> None:
+    """A budget set a moment before an unclean stop is the one in force after it."""
+    number = _entity(stack, "daily_budget")
+    stack.api.call_service("number", "set_value", entity_id=number["entity_id"], value=0.42)
+    rows = _ledger_rows(stack)
+    calls = [row for row in rows if row[2] is not None]
+    received = len(stack.model_requests()) + len(stack.task_requests())
+    assert len(calls) == received, "one ledger row per request the provider received"
+
+    stack.crash_and_restart_home_assistant()
+    state = wait_until(
+        lambda: (
+            stack.api.state(number["entity_id"])["state"] not in ("unknown", "unavailable")
+            and stack.api.state(number["entity_id"])["state"]
+        ),
+        60,
+        "the daily budget after the restart",
+    )
+    assert float(state) == 0.42
+    assert _ledger_rows(stack) == rows
+
+
 def test_home_assistant_log_stays_clean(stack: Stack) -> None:
     """Every step above ran; now stop Home Assistant so shutdown is in the log too."""
     stack.stop_home_assistant()
     problems = problems_in(stack.home.log_file.read_text(encoding="utf-8"))
     problems += python_warnings_in(stack.home.stdout_file.read_text(encoding="utf-8"))
+    for crashed in stack.crashed_logs:
+        text = crashed.read_text(encoding="utf-8")
+        problems += python_warnings_in(text) if "stdout" in crashed.name else problems_in(text)
     assert problems == [], "\n\n".join(problems)

@@ -9,11 +9,8 @@ from homeassistant.core import HomeAssistant
 from ..fake_provider import ErrorReply, FakeProviderServer
 from ..ha.conftest import CorrectModel, HomeCalls
 from .helpers import entity_id, provider_entry, say
-from .restart import number_restore, restarted_after_crash
+from .restart import completions, number_restore, restarted_after_crash
 from .test_budget import COMMANDS, ExpensiveModel
-
-# Requests that could be billed; a start also lists models to check the provider.
-CHAT = "/v1/chat/completions"
 
 TEXT = "zrob tak zeby w kuchni bylo jasno"
 UNKNOWN = "zaspiewaj mi cos o kuchni"
@@ -60,16 +57,14 @@ async def test_open_breaker_stays_open_after_a_crash(
         await say(hass, TEXT)
     assert hass.states.get(sensor).state == "open"
     await hass.async_block_till_done()
-    sent = len(fake_provider.requests_for(CHAT))
+    sent = completions(fake_provider)
 
     async with restarted_after_crash(hass, entry, options=options) as (again, restarted):
         assert again.states.get(sensor).state == "open"
         breaker = restarted.runtime_data.llm.router.routes[0].breaker
         assert 20 < breaker.seconds_until_probe() <= 30
         answer = await say(again, TEXT)
-        assert len(fake_provider.requests_for(CHAT)) == sent, (
-            "no request to a provider still cooling down"
-        )
+        assert completions(fake_provider) == sent, "no request to a provider still cooling down"
         assert answer["llm_error"] == "circuit_open", answer
 
 

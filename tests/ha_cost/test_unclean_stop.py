@@ -7,11 +7,8 @@ from homeassistant.core import HomeAssistant
 from ..fake_provider import FakeProviderServer
 from ..ha.conftest import HomeCalls
 from .helpers import entity_id, provider_entry, say
-from .restart import number_restore, restarted_after_crash
+from .restart import completions, number_restore, restarted_after_crash
 from .test_budget import COMMANDS, ExpensiveModel
-
-# Requests that could be billed; a start also lists models to check the provider.
-CHAT = "/v1/chat/completions"
 
 # One command costs 20,000 × $0.15/M + 100 × $0.60/M = $0.00306 (see test_budget).
 ONE_COMMAND = 0.00306
@@ -47,7 +44,7 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
     )
     assert hass.states.get(exceeded).state == "on"
     await hass.async_block_till_done()
-    sent = len(fake_provider.requests_for(CHAT))
+    sent = completions(fake_provider)
 
     # The last restore-state dump was taken before the change: it holds the old 1.0.
     stale = number_restore(daily, 1.0, 1000)
@@ -62,9 +59,7 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
         assert float(again.states.get(remaining).state) == 0
         assert restarted.runtime_data.budget.state().daily_limit is not None
         over = await say(again, COMMANDS[4])
-        assert len(fake_provider.requests_for(CHAT)) == sent, (
-            "the limit set before the crash is enforced"
-        )
+        assert completions(fake_provider) == sent, "the limit set before the crash is enforced"
         assert over["path"] in ("fallback", "none")
 
         rows = await restarted.runtime_data.ledger.query()
@@ -97,9 +92,9 @@ async def test_limit_raised_before_a_crash_is_kept(
         assert float(again.states.get(daily).state) == 2.5
         assert float(again.states.get(monthly).state) == 7
         assert again.states.get(exceeded).state == "off"
-        sent = len(fake_provider.requests_for(CHAT))
+        sent = completions(fake_provider)
         assert (await say(again, COMMANDS[2]))["path"] == "llm"
-        assert len(fake_provider.requests_for(CHAT)) == sent + 1
+        assert completions(fake_provider) == sent + 1
 
 
 async def test_options_form_budget_replaces_the_stored_one(

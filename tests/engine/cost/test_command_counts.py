@@ -17,6 +17,7 @@ rows = st.lists(
         path=st.sampled_from(PATHS),
         outcome=st.sampled_from(OUTCOMES),
         cache_hit=st.booleans(),
+        command=st.booleans(),
     ),
     max_size=40,
 )
@@ -29,6 +30,8 @@ def test_counts_of_a_day() -> None:
         LedgerEntry(ts=3, path="local", outcome="success"),
         LedgerEntry(ts=4, path="none", outcome="not_understood"),
         LedgerEntry(ts=5, path="local", outcome="not_understood"),
+        # A retried call: its row is not a command (the command is on the last call's row).
+        LedgerEntry(ts=6, path="llm", outcome="call", command=False),
     ]
     counts = count_commands(day)
     assert (counts.cache_hits, counts.cache_lookups, counts.not_understood) == (1, 3, 2)
@@ -38,8 +41,9 @@ def test_counts_of_a_day() -> None:
 @given(rows)
 def test_hit_ratio_is_a_share(day: list[LedgerEntry]) -> None:
     counts = count_commands(day)
-    assert 0 <= counts.cache_hits <= counts.cache_lookups <= len(day)
-    assert counts.not_understood == sum(1 for r in day if r.outcome == "not_understood")
+    commands = [r for r in day if r.command]
+    assert 0 <= counts.cache_hits <= counts.cache_lookups <= len(commands)
+    assert counts.not_understood == sum(1 for r in commands if r.outcome == "not_understood")
 
 
 def test_extra_attempts_and_unfinished_calls_are_not_commands() -> None:

@@ -21,8 +21,7 @@ def test_earlier_messages_are_in_the_context_oldest_first() -> None:
     history = (("user", "włącz światło w Kuchnia"), ("assistant", "Włączono światła w kuchnia"))
     request = build_request("wyłącz to", "pl", CATALOGUE, HOME, Context(), history=history)
 
-    context = request.user.split("\n")[0]
-    assert context.startswith("CONTEXT: ")
+    (context,) = (line for line in request.user.split("\n") if line.startswith("CONTEXT: "))
     assert (
         'earlier: user: "włącz światło w Kuchnia" | assistant: "Włączono światła w kuchnia"'
         in context

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 import tempfile
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from custom_components.llm_intent.engine.clock import ManualClock
 from custom_components.llm_intent.engine.cost.budget import BudgetPeriod
@@ -107,6 +107,10 @@ class World:
             orphan = asyncio.create_task(self.stand.llm.recognize(REQUEST, COMMAND))
             if self.stand.budget.would_allow(WORST):
                 await asyncio.wait([asyncio.ensure_future(self.in_flight()), orphan], timeout=1)
+            else:
+                # Nothing was sent before the crash, and a dead process sends nothing later.
+                orphan.cancel()
+                await asyncio.gather(orphan, return_exceptions=True)
             # A new process opens the same file while the old request hangs.
             self.stand = self._open()
             await self.stand.start()
@@ -157,6 +161,10 @@ async def _run(actions: list[Action]) -> None:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(actions=st.lists(ACTIONS, min_size=1, max_size=12))
+# A crash with nothing in flight, then a new day: the dead process must not send later.
+@example(
+    actions=[("timeout", 0), ("timeout", 0), ("crash", 0), ("day_roll", 0), ("timeout", 0)]
+)
 def test_money_invariants_hold_after_every_step(actions: list[Action]) -> None:
     asyncio.run(_run(actions))
 

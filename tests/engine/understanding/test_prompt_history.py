@@ -21,7 +21,9 @@ def test_earlier_messages_are_in_the_context_oldest_first() -> None:
     history = (("user", "włącz światło w Kuchnia"), ("assistant", "Włączono światła w kuchnia"))
     request = build_request("wyłącz to", "pl", CATALOGUE, HOME, Context(), history=history)
 
-    (context,) = (line for line in request.user.split("\n") if line.startswith("CONTEXT: "))
+    contexts = [line for line in request.user.split("\n") if line.startswith("CONTEXT: ")]
+    assert len(contexts) == 1
+    context = contexts[0]
     assert (
         'earlier: user: "włącz światło w Kuchnia" | assistant: "Włączono światła w kuchnia"'
         in context

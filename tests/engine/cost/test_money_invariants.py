@@ -162,9 +162,7 @@ async def _run(actions: list[Action]) -> None:
 )
 @given(actions=st.lists(ACTIONS, min_size=1, max_size=12))
 # A crash with nothing in flight, then a new day: the dead process must not send later.
-@example(
-    actions=[("timeout", 0), ("timeout", 0), ("crash", 0), ("day_roll", 0), ("timeout", 0)]
-)
+@example(actions=[("timeout", 0), ("timeout", 0), ("crash", 0), ("day_roll", 0), ("timeout", 0)])
 def test_money_invariants_hold_after_every_step(actions: list[Action]) -> None:
     asyncio.run(_run(actions))
 

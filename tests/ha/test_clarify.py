@@ -74,11 +74,13 @@ async def test_the_model_finds_it_unclear_and_our_question_names_the_rooms(
         hass, "ustaw ogrzewanie na 21 stopni bo jest zimno", conversation_id="c"
     )
 
-    assert fake_provider.count == 1
+    assert len(fake_provider.requests_for("/v1/chat/completions")) == 1
     assert question["speech"] == "W salonie czy w sypialni?"
     answer = await recognize(hass, "w sypialni", conversation_id="c")
 
-    assert fake_provider.count == 1, "the answer needed no second model call"
+    assert len(fake_provider.requests_for("/v1/chat/completions")) == 1, (
+        "the answer needed no second model call"
+    )
     state = hass.states.get("climate.sypialnia")
     assert state is not None and state.attributes["temperature"] == 21
     assert hass.states.get("climate.salon").attributes["temperature"] == 20

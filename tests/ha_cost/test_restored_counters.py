@@ -57,14 +57,16 @@ async def test_open_breaker_stays_open_after_a_crash(
         await say(hass, TEXT)
     assert hass.states.get(sensor).state == "open"
     await hass.async_block_till_done()
-    sent = fake_provider.count
+    sent = len(fake_provider.requests_for("/v1/chat/completions"))
 
     async with restarted_after_crash(hass, entry, options=options) as (again, restarted):
         assert again.states.get(sensor).state == "open"
         breaker = restarted.runtime_data.llm.router.routes[0].breaker
         assert 20 < breaker.seconds_until_probe() <= 30
         answer = await say(again, TEXT)
-        assert fake_provider.count == sent, "no request to a provider still cooling down"
+        assert len(fake_provider.requests_for("/v1/chat/completions")) == sent, (
+            "no request to a provider still cooling down"
+        )
         assert answer["llm_error"] == "circuit_open", answer
 
 

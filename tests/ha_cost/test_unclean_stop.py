@@ -44,7 +44,7 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
     )
     assert hass.states.get(exceeded).state == "on"
     await hass.async_block_till_done()
-    sent = fake_provider.count
+    sent = len(fake_provider.requests_for("/v1/chat/completions"))
 
     # The last restore-state dump was taken before the change: it holds the old 1.0.
     stale = number_restore(daily, 1.0, 1000)
@@ -59,7 +59,9 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
         assert float(again.states.get(remaining).state) == 0
         assert restarted.runtime_data.budget.state().daily_limit is not None
         over = await say(again, COMMANDS[4])
-        assert fake_provider.count == sent, "the limit set before the crash is enforced"
+        assert len(fake_provider.requests_for("/v1/chat/completions")) == sent, (
+            "the limit set before the crash is enforced"
+        )
         assert over["path"] in ("fallback", "none")
 
         rows = await restarted.runtime_data.ledger.query()
@@ -92,9 +94,9 @@ async def test_limit_raised_before_a_crash_is_kept(
         assert float(again.states.get(daily).state) == 2.5
         assert float(again.states.get(monthly).state) == 7
         assert again.states.get(exceeded).state == "off"
-        sent = fake_provider.count
+        sent = len(fake_provider.requests_for("/v1/chat/completions"))
         assert (await say(again, COMMANDS[2]))["path"] == "llm"
-        assert fake_provider.count == sent + 1
+        assert len(fake_provider.requests_for("/v1/chat/completions")) == sent + 1
 
 
 async def test_options_form_budget_replaces_the_stored_one(

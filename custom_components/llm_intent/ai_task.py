@@ -134,7 +134,9 @@ class LLMIntentTaskEntity(ai_task.AITaskEntity, LLMIntentEntity):
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(
                 agent_id=self.entity_id or "",
-                content=data if isinstance(data, str) else json.dumps(data, ensure_ascii=False),
+                content=data
+                if isinstance(data, str)
+                else json.dumps(data, ensure_ascii=False, default=str),
             )
         )
         return ai_task.GenDataTaskResult(conversation_id=chat_log.conversation_id, data=data)

@@ -10,6 +10,7 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
+from . import prefer_local_check
 from .bridge import async_start_bridge
 from .const import CONF_CACHE_TTL, CONF_REDIS_URL, DEFAULT_CACHE_TTL, DOMAIN, TOKENIZER_WAIT
 from .engine.errors import CatalogueError
@@ -65,6 +66,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
     # The bridge must exist before the platforms, so its status sensor can attach.
     await async_start_bridge(hass, entry, runtime)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(prefer_local_check.async_watch(hass, entry))
     return True
 
 

@@ -18,9 +18,11 @@ from homeassistant.helpers import intent
 from .const import DOMAIN, LOGGER
 from .engine.home import Home
 from .engine.pipeline import Command, ExecResult, HomeSource
+from .engine.understanding.answers import message
 from .engine.understanding.catalogue import IntentSpec
 from .engine.understanding.recognition import Recognition
 from .engine.understanding.safety import area_wide_domains, is_area_wide
+from .permissions import denied_entities, policy_for
 
 _HA_SLOTS = (
     "name",
@@ -46,6 +48,19 @@ class HAExecutor:
         self.homes = homes
 
     async def execute(self, spec: IntentSpec, rec: Recognition, command: Command) -> ExecResult:
+        targets = self._candidates(spec, rec, command)
+        if denied := await denied_entities(
+            self.hass, command.user_id, targets, policy_for(spec.ha_intent or spec.name)
+        ):
+            LOGGER.info(
+                "User %s may not use %s for %s", command.user_id, ", ".join(denied), spec.name
+            )
+            return ExecResult(
+                False,
+                error="unauthorized",
+                entity_ids=tuple(denied),
+                speech=message("unauthorized", command.language),
+            )
         try:
             if spec.ha_intent is not None:
                 return await self._intent(spec, rec, command)
@@ -104,6 +119,25 @@ class HAExecutor:
             values=_values(spec.ha_intent, states, unmatched),
             entity_ids=tuple(s.entity_id for s in [*states, *unmatched]),
         )
+
+    def _candidates(self, spec: IntentSpec, rec: Recognition, command: Command) -> list[str]:
+        """Every exposed entity the command may touch: the permission check looks at all."""
+        home = self.homes.home()
+        if spec.service is not None and spec.ha_intent is None:
+            domain = spec.service.split(".", 1)[0]
+            return _targets(home, rec, domain, command.satellite_area_id)
+        if rec.entity_ids:
+            return list(rec.entity_ids)
+        domains = self._domains(spec, rec) if spec.ha_intent is not None else None
+        named = rec.slots.get("name")
+        areas = _areas(home, rec, command.satellite_area_id)
+        return [
+            e.entity_id
+            for e in home.entities
+            if (not domains or e.domain in domains)
+            and (not isinstance(named, str) or not named or e.name == named)
+            and (areas is None or e.area_id in areas)
+        ]
 
     def _domains(self, spec: IntentSpec, rec: Recognition) -> list[str] | None:
         """The domain slot for HA's handler; None leaves it out.
@@ -172,21 +206,25 @@ def _targets(home: Home, rec: Recognition, domain: str, satellite_area: str | No
     name = rec.slots.get("name")
     if isinstance(name, str) and name:
         return [e.entity_id for e in home.entities if e.domain == domain and e.name == name]
-    areas: set[str] | None = None
-    if isinstance(area := rec.slots.get("area"), str) and area:
-        areas = {a.area_id for a in home.areas if a.name == area}
-        if not areas and rec.area_id:
-            areas = {rec.area_id}
-    elif isinstance(floor := rec.slots.get("floor"), str) and floor:
-        floors = {f.floor_id for f in home.floors if f.name == floor}
-        areas = {a.area_id for a in home.areas if a.floor_id in floors}
-    elif rec.area_id or satellite_area:
-        areas = {rec.area_id or satellite_area or ""}
+    areas = _areas(home, rec, satellite_area)
     return [
         e.entity_id
         for e in home.entities
         if e.domain == domain and (areas is None or e.area_id in areas)
     ]
+
+
+def _areas(home: Home, rec: Recognition, satellite_area: str | None) -> set[str] | None:
+    """The areas the recognition places the command in; None for anywhere."""
+    if isinstance(area := rec.slots.get("area"), str) and area:
+        areas = {a.area_id for a in home.areas if a.name == area}
+        return areas or ({rec.area_id} if rec.area_id else set())
+    if isinstance(floor := rec.slots.get("floor"), str) and floor:
+        floors = {f.floor_id for f in home.floors if f.name == floor}
+        return {a.area_id for a in home.areas if a.floor_id in floors}
+    if rec.area_id or satellite_area:
+        return {rec.area_id or satellite_area or ""}
+    return None
 
 
 def _values(intent_type: str, states: list[State], unmatched: list[State]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 import probatio as vol
 
@@ -31,4 +31,9 @@ class IntentView(HomeAssistantView):
                 result = await async_recognize(hass, data, request["hass_user"].id)
         except ServiceValidationError:
             return self.json_message("LLM Intent is not loaded", HTTPStatus.SERVICE_UNAVAILABLE)
+        except Unauthorized:
+            return self.json_message(
+                "This user may not control the devices this command targets",
+                HTTPStatus.FORBIDDEN,
+            )
         return self.json(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from aiohttp import web
+from homeassistant.components.http.decorators import require_admin
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -14,14 +15,16 @@ from .observability import metrics_of
 class MetricsView(HomeAssistantView):
     """The text exposition of the instance's LLM Intent metrics.
 
-    Any Home Assistant user's token is accepted (a long-lived access token for
-    Prometheus); without one Home Assistant answers 401 before this runs.
+    It tells what every command cost, so an administrator's token is needed (a
+    long-lived access token for Prometheus); without a token Home Assistant
+    answers 401 before this runs, and a non-administrator's token gets 401 too.
     """
 
     url = "/api/llm_intent/metrics"
     name = "api:llm_intent:metrics"
     requires_auth = True
 
+    @require_admin
     async def get(self, request: web.Request) -> web.Response:
         metrics = metrics_of(request.app[KEY_HASS])
         if metrics is None:

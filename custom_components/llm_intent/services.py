@@ -6,16 +6,18 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
+    Context,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
@@ -69,6 +71,13 @@ async def async_recognize(
         now=dt_util.now(),
     )
     outcome = await entry.runtime_data.pipeline.handle(command)
+    if outcome.detail == "unauthorized":
+        # The executor refused before acting; the caller learns it as HA's own error.
+        raise Unauthorized(
+            context=Context(user_id=user_id),
+            entity_id=outcome.entity_ids[0] if outcome.entity_ids else None,
+            permission=POLICY_CONTROL,
+        )
     return outcome.as_dict()
 
 
@@ -109,8 +118,12 @@ def async_register_services(hass: HomeAssistant) -> None:
     async def cost_report(call: ServiceCall) -> ServiceResponse:
         return await async_cost_report(hass, dict(call.data))
 
-    hass.services.async_register(DOMAIN, SERVICE_CLEAR_CACHE, clear_cache, schema=ENTRY_SCHEMA)
-    hass.services.async_register(
+    # Clearing the paid cache and reading what everything cost are for administrators.
+    service.async_register_admin_service(
+        hass, DOMAIN, SERVICE_CLEAR_CACHE, clear_cache, schema=ENTRY_SCHEMA
+    )
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_COST_REPORT,
         cost_report,

@@ -19,6 +19,7 @@ import requests
 
 from custom_components.llm_intent.engine.understanding.answers import MESSAGES
 
+from . import safety_blackbox
 from .browser import Browser
 from .conftest import Stack
 from .ha_api import wait_until
@@ -343,6 +344,12 @@ def test_recognize_action_over_websocket_returns_the_intent(stack: Stack) -> Non
     assert [r["command"] for r in stack.model_requests()[before:]] == [RECOGNIZE_COMMAND]
     # Recognised only: the bed light was not touched.
     assert stack.api.state("light.bed_light")["state"] == "off"
+
+
+def test_no_door_opens_without_the_owners_own_yes(stack: Stack) -> None:
+    """The demo's Front Door and Garage Door, over plain HTTP, as the owner and a guest."""
+    for line in safety_blackbox.check(stack.api):
+        print(line)
 
 
 def test_daily_budget_of_zero_answers_locally(stack: Stack, browser: Browser) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from functools import cache
 
+from .answers import MESSAGES
 from .catalogue import IntentSpec
 from .recognition import Recognition
 
 # Set in Recognition.extra when the host resolved the targets itself: the
 # entity list is then exactly what would be acted on, even when it is empty.
 RESOLVED_TARGETS = "resolved_targets"
-_DONE = {"pl": "Gotowe.", "en": "Done."}
+# HA's handlers say nothing themselves; its built-in agent's templates are not ours to use.
+_DONE = {lang: MESSAGES[lang]["done"] for lang in ("pl", "en")}
 
 
 @cache

@@ -28,6 +28,7 @@ from custom_components.llm_intent.engine.home import Home
 from custom_components.llm_intent.engine.pipeline import (
     Command,
     ExecResult,
+    Gate,
     LocalAnswer,
     Outcome,
     Pipeline,
@@ -42,6 +43,7 @@ from custom_components.llm_intent.engine.understanding.context import Context, C
 from custom_components.llm_intent.engine.understanding.precision import builtin_acceptable
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
 from custom_components.llm_intent.ha_actions import _HA_SLOTS, HAExecutor, _targets
+from custom_components.llm_intent.ha_local import HALocalAgent
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR, Record
 from .effect import Effect, effect_values, outcome_of
@@ -126,7 +128,7 @@ class RecognisingBuiltinAgent:
         self.home = home
         self.seen = seen
 
-    async def try_handle(self, command: Command) -> LocalAnswer | None:
+    async def try_handle(self, command: Command, gate: Gate) -> LocalAnswer | None:
         agent = conversation.get_agent_manager(self.hass).default_agent
         assert agent is not None
         user_input = ConversationInput(
@@ -150,6 +152,10 @@ class RecognisingBuiltinAgent:
         if targets is None:
             # HA answers "no such device" with an error, which the integration passes on.
             return None
+        rec = HALocalAgent(self.hass).recognition(result, command)
+        if rec is not None and not gate(rec):
+            # As in the product: HA does not act; the integration's own path takes it.
+            return LocalAnswer("", rec.intent, False, held=rec)
         self.seen.effect = Effect(result.intent.name, targets or None, effect_values(slots))
         self.seen.slots = slots
         return LocalAnswer("", result.intent.name, True, tuple(sorted(targets)))

@@ -85,6 +85,10 @@ class LLMIntentTaskEntity(ai_task.AITaskEntity, LLMIntentEntity):
         task: ai_task.GenDataTask,
         chat_log: conversation.ChatLog,
     ) -> ai_task.GenDataTaskResult:
+        if task.llm_api is not None:
+            # One model call and no tool loop: data the caller expected to come from
+            # tools would be made up, so the task is refused instead.
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="ai_task_no_tools")
         schema = (
             structure_schema(task.structure, chat_log.llm_api)
             if task.structure is not None
@@ -130,7 +134,9 @@ class LLMIntentTaskEntity(ai_task.AITaskEntity, LLMIntentEntity):
         chat_log.async_add_assistant_content_without_tools(
             conversation.AssistantContent(
                 agent_id=self.entity_id or "",
-                content=data if isinstance(data, str) else json.dumps(data, ensure_ascii=False),
+                content=data
+                if isinstance(data, str)
+                else json.dumps(data, ensure_ascii=False, default=str),
             )
         )
         return ai_task.GenDataTaskResult(conversation_id=chat_log.conversation_id, data=data)

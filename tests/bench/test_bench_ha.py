@@ -32,7 +32,8 @@ async def test_cost_llm_intent_one_round_trip_per_llm_command(
     assert summary["paths"] == {"llm": 3}
     assert summary["round_trips_per_command"] == 1.0
     assert summary["acted"] == 3
-    assert 1000 < summary["input_tokens_per_command"] < 4000
+    # Rules and catalogue at least; the home section is chosen per command, so it varies.
+    assert 500 < summary["input_tokens_per_command"] < 4000
     assert summary["output_tokens_per_command"] > 10
     assert (
         summary["usd_per_1000_commands_claude-haiku-4-5"]

@@ -169,7 +169,8 @@ async def test_cache_replay_counts_hits_among_commands_past_local(socket_enabled
         assert result["past_local"] == 80 - result["paths"].get("local", 0)
         assert result["llm_calls"] + result["cache_hits"] <= result["past_local"]
         assert result["hit_ratio"] == pytest.approx(result["cache_hits"] / result["past_local"])
-        assert result["input_tokens_per_call"] > 1000
+        # Rules and catalogue at least (the home section is chosen per command).
+        assert result["input_tokens_per_call"] > 500
     assert long["cache_hits"] > short["cache_hits"], "a longer lifetime keeps more"
     assert long["usd_avoided_gpt-4o-mini"] > 0
     text = cache_table([{"runs": [short, long], "peak_rss_mib": 1.0}], "Cache")

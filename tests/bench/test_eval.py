@@ -175,7 +175,8 @@ async def test_provider_run_goes_through_the_paid_path(
     wrong = [p for p in llm_lines if p["intent"] is None]
     assert not wrong
     assert summary["accuracy"] > 0.9
-    assert summary["input_tokens"] > 1000 * summary["llm_calls"]
+    # Rules and catalogue at least (the home section is chosen per command).
+    assert summary["input_tokens"] > 500 * summary["llm_calls"]
 
 
 def test_write_docs_replaces_one_models_row() -> None:

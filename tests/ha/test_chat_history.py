@@ -88,6 +88,15 @@ async def converse(hass: HomeAssistant, text: str, conversation_id: str | None) 
     return str(result.conversation_id)
 
 
+def commands(model: CorrectModel) -> list[str]:
+    """What the model was asked to recognise (setup's key check asks nothing)."""
+    return [text for text in model.asked if text]
+
+
+def model_calls(fake: FakeProviderServer) -> int:
+    return len(fake.requests_for("/v1/chat/completions"))
+
+
 def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
     assert found is not None
@@ -102,11 +111,11 @@ async def test_a_turn_the_assist_pipeline_answered_reaches_the_model_in_the_foll
 ) -> None:
     conversation_id, speech = await answer_like_the_assist_pipeline(hass, FIRST)
     assert state(hass, "light.kuchnia") == "on"
-    assert _model_calls(fake_provider) == 0
+    assert model_calls(fake_provider) == 0
 
     await converse(hass, FOLLOW_UP, conversation_id)
 
-    assert correct_model.asked == [FOLLOW_UP]
+    assert commands(correct_model) == [FOLLOW_UP]
     context = correct_model.contexts[-1]
     assert f'user: "{FIRST}"' in context
     assert f'assistant: "{speech}"' in context
@@ -121,11 +130,11 @@ async def test_a_turn_this_agent_answered_locally_reaches_the_model_in_the_follo
 ) -> None:
     conversation_id = await converse(hass, FIRST, None)
     assert state(hass, "light.kuchnia") == "on"
-    assert _model_calls(fake_provider) == 0, "the first command is handled locally"
+    assert model_calls(fake_provider) == 0, "the first command is handled locally"
 
     await converse(hass, FOLLOW_UP, conversation_id)
 
-    assert correct_model.asked == [FOLLOW_UP]
+    assert commands(correct_model) == [FOLLOW_UP]
     assert f'user: "{FIRST}"' in correct_model.contexts[-1]
     assert state(hass, "light.kuchnia") == "off"
 
@@ -146,9 +155,4 @@ async def test_a_follow_up_understood_from_earlier_messages_is_not_replayed_else
     await converse(hass, FOLLOW_UP, None)
 
     assert polish_home.for_entity("light.kuchnia") == []
-    assert correct_model.asked == [FOLLOW_UP, FOLLOW_UP], "asked again, not replayed"
-
-
-def _model_calls(server: FakeProviderServer) -> int:
-    """Recognition requests; setup's free credential check lists models and is not one."""
-    return len(server.requests_for("/v1/chat/completions"))
+    assert commands(correct_model) == [FOLLOW_UP, FOLLOW_UP], "asked again, not replayed"

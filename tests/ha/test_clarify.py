@@ -74,7 +74,6 @@ async def test_the_model_finds_it_unclear_and_our_question_names_the_rooms(
         hass, "ustaw ogrzewanie na 21 stopni bo jest zimno", conversation_id="c"
     )
 
-    # Recognition requests only: setup's credential check lists models.
     assert len(fake_provider.requests_for("/v1/chat/completions")) == 1
     assert question["speech"] == "W salonie czy w sypialni?"
     answer = await recognize(hass, "w sypialni", conversation_id="c")

@@ -8,8 +8,10 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.components import ai_task as ai_task_component
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import llm
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -201,9 +203,30 @@ async def test_a_task_uses_hass_system_prompt_and_the_instructions(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_a_task_that_expects_tools_is_refused_not_made_up(
+    hass: HomeAssistant, fake_provider: FakeProviderServer
+) -> None:
+    entry = await task_entry(hass, fake_provider)
+    calls = len(fake_provider.requests_for("/v1/chat/completions"))
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await ai_task_component.async_generate_data(
+            hass,
+            task_name="Lights",
+            entity_id=entity_id(hass, entry, "ai_task:ai_task"),
+            instructions="Which lights are on?",
+            llm_api=next(a for a in llm.async_get_apis(hass) if a.id == llm.LLM_API_ASSIST),
+        )
+
+    assert caught.value.translation_key == "ai_task_no_tools"
+    assert len(fake_provider.requests_for("/v1/chat/completions")) == calls
+    assert await entry.runtime_data.ledger.query() == []
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 def test_every_ai_task_error_is_translated_in_english_and_polish() -> None:
     folder = Path(__file__).resolve().parents[2] / "custom_components" / "llm_intent"
-    keys = {*_ERROR_KEYS.values(), "ai_task_failed"}
+    keys = {*_ERROR_KEYS.values(), "ai_task_failed", "ai_task_no_tools"}
     files = [
         folder / "strings.json",
         *(folder / "translations" / f"{x}.json" for x in ("en", "pl")),

@@ -19,6 +19,7 @@ from ..language.names import NameMatch
 from ..language.normalize import fold, parse_number
 from .catalogue import Catalogue, IntentSpec
 from .context import Context
+from .precision import class_in_plural
 from .recognition import Recognition, lock_states
 
 # Words that carry no meaning for recognition; a sentence made of a pattern,
@@ -453,6 +454,9 @@ def match_local(
 
     if entity_matches and "name" in spec.slots:
         chosen = _choose_entity(entity_matches, home, area_id)
+        if chosen is not None and class_in_plural(chosen.name, tokens, catalogue, lang):
+            # "wyłącz wentylatory": the kind, not the one fan named "Wentylator".
+            chosen = None
         if chosen is not None:
             entity = home.entity_by_id[chosen.key]
             slots["name"] = entity.name
@@ -473,6 +477,11 @@ def match_local(
             target_words = _original_words(text, tokens, min(used), max(used) + 1)
         elif used:
             understood |= used
+        if domain == "cover" and "device_class" in spec.slots and used:
+            # "rolety" are the blinds, not the garage door or the awning.
+            classes = _cover_classes(tokens[min(used)], lang)
+            if classes:
+                slots["device_class"] = classes
 
     _fill_values(spec, tokens, lang, slots, understood)
     lock_states(slots, entity_ids)
@@ -520,6 +529,36 @@ def match_local(
     )
 
 
+# Cover words and the device classes they name; a home may file its shutters as blinds.
+_COVER_CLASSES: dict[str, dict[str, list[str]]] = {
+    "pl": {
+        "rolet": ["blind", "shutter"],
+        "zaluzj": ["blind", "shutter"],
+        "okiennic": ["shutter"],
+        "zaslon": ["curtain"],
+        "markiz": ["awning"],
+        "bram": ["garage", "gate"],
+        "garaz": ["garage"],
+    },
+    "en": {
+        "blind": ["blind", "shutter"],
+        "shutter": ["blind", "shutter"],
+        "shade": ["shade", "blind"],
+        "curtain": ["curtain"],
+        "awning": ["awning"],
+        "garage": ["garage"],
+        "gate": ["gate"],
+    },
+}
+
+
+def _cover_classes(token: str, lang: str) -> list[str] | None:
+    for stem, classes in _COVER_CLASSES.get(lang, {}).items():
+        if token.startswith(stem):
+            return list(classes)
+    return None
+
+
 def _is_bare(tokens: list[str], hit: _Hit, spans: list[tuple[int, int]]) -> bool:
     """True when the sentence is only the verb plus filler ("a teraz wyłącz")."""
     return all(i in hit.covered or len(t) <= 5 for i, t in enumerate(tokens))
@@ -551,9 +590,20 @@ def _fill_values(
                 if unit.startswith(stem):
                     slots[slot] = int(value)
                     understood |= set(range(start, end + 1))
-        if "pol" in tokens and any(t.startswith("godzin") for t in tokens):
-            slots.setdefault("minutes", 30)
-            understood |= {i for i, t in enumerate(tokens) if t == "pol" or t.startswith("godzin")}
+        halves = {"godzin": ("minutes", 30), "minut": ("seconds", 30)}
+        for unit, (slot, value) in halves.items():
+            if "pol" in tokens and any(t.startswith(unit) for t in tokens):
+                # "pół minuty" is thirty seconds, not zero minutes.
+                if not slots.get("hours" if unit == "godzin" else "minutes"):
+                    slots.pop("hours" if unit == "godzin" else "minutes", None)
+                slots.setdefault(slot, value)
+                understood |= {i for i, t in enumerate(tokens) if t == "pol" or t.startswith(unit)}
+        if any(t.startswith("poltor") for t in tokens) and any(
+            t.startswith("godzin") for t in tokens
+        ):
+            slots.pop("hours", None)
+            slots["minutes"] = 90
+            understood |= {i for i, t in enumerate(tokens) if t.startswith(("poltor", "godzin"))}
         return
     numeric = next((s for s in _NUMERIC_SLOTS if s in spec.slots), None)
     if numeric is not None and numbers:

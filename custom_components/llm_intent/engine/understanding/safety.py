@@ -127,7 +127,9 @@ def verdict(spec: IntentSpec, rec: Recognition, home: Home) -> Verdict:
         (e.device_class or "") in spec.confirm_device_classes for e in targets
     ):
         sensitive = True
-    if rec.slots.get("device_class") in spec.confirm_device_classes:
+    said = rec.slots.get("device_class")
+    said_classes = {said} if isinstance(said, str) else set(said or ())
+    if said_classes & spec.confirm_device_classes:
         sensitive = True
     if not sensitive:
         return Verdict.OK

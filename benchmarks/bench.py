@@ -19,6 +19,7 @@ from .bench_report import burst_table, cache_table, cost_table, latency_table
 from .bench_runner import run_cache_replay, run_ha_jobs
 from .cache_stream import STREAM, generate, save
 from .ha_jobs import CORE, LLM_INTENT, SYSTEMS, Job
+from .local_latency import measure as measure_local, scaling_table
 
 ROOT = Path(__file__).parents[1]
 MODES = ("cost", "latency", "burst", "cache")
@@ -122,6 +123,8 @@ def run_mode(mode: str, args: argparse.Namespace, stamp: str) -> tuple[str, dict
                 ("failures", "10% failures and 2% hangs"),
             )
         )
+        # The local path's own time as the home grows (52 and 1,000 entities).
+        text += "\n\n" + scaling_table(measure_local())
     else:
         text = burst_table(
             {s: runs(s, "") for s in systems},

@@ -157,13 +157,31 @@ def _other_device_named(
             return True
     # A name heard only in part still names that device: "okno" is "Okno kuchnia".
     words = {t for i, t in enumerate(fold(text).split()) if i not in places and len(t) >= 4}
-    for entity in home.entities:
-        if entity.domain in allowed or entity.entity_id in rec.entity_ids:
-            continue
-        head = fold(entity.name).split()[0]
-        if len(head) >= 4 and any(w.startswith(head[: max(4, len(head) - 2)]) for w in words):
-            return True
+    heads = _name_heads(home)
+    for word in words:
+        for entity_id, domain, stem in heads.get(word[:4], ()):
+            if domain not in allowed and entity_id not in rec.entity_ids and word.startswith(stem):
+                return True
     return False
+
+
+_HEADS: dict[str, dict[str, list[tuple[str, str, str]]]] = {}
+
+
+def _name_heads(home: Home) -> dict[str, list[tuple[str, str, str]]]:
+    """Each entity's first name word, by its first four letters; built once per home version."""
+    found = _HEADS.get(home.version)
+    if found is None:
+        found = {}
+        for entity in home.entities:
+            head = fold(entity.name).split()[0] if entity.name.strip() else ""
+            if len(head) >= 4:
+                stem = head[: max(4, len(head) - 2)]
+                found.setdefault(head[:4], []).append((entity.entity_id, entity.domain, stem))
+        if len(_HEADS) >= 4:
+            _HEADS.clear()
+        _HEADS[home.version] = found
+    return found
 
 
 def _name_heard_in_part(rec: Recognition, text: str, lang: str, home: Home) -> bool:

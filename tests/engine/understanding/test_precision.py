@@ -184,3 +184,10 @@ def test_a_local_action_fits_its_intent_and_a_partial_name_never_targets(
         said = text.lower()
         for word in entity.name.lower().split():
             assert word[:3] in said, (text, rec.intent, entity.name)
+
+
+def test_a_media_command_without_a_place_means_the_satellites_room() -> None:
+    ctx = Context(satellite_area_id="kuchnia")
+    rec = match_local("wstrzymaj muzykę", "pl", PRECISION_HOME, CATALOGUE, ctx)
+    assert rec is not None and rec.intent == "HassMediaPause"
+    assert rec.slots.get("area") == "Kuchnia" and rec.context_used

@@ -210,6 +210,9 @@ TARGETLESS_INTENTS = frozenset(
         "HassNevermind",
     }
 )
+_MEDIA_INTENTS = frozenset(
+    {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume"}
+)
 # Words that make a command about every device of a kind ("wyłącz wszystkie światła").
 _EVERYWHERE = {
     "pl": ("wszystk", "wszedzie", "caly", "calym", "calego", "cala", "calej"),
@@ -488,6 +491,19 @@ def match_local(
 
     missing: dict[str, Any] = {}
     has_target = any(k in slots for k in ("name", "area", "floor"))
+    if (
+        spec.name in _MEDIA_INTENTS
+        and not has_target
+        and "area" in spec.slots
+        and context.satellite_area_id
+        and home.entities_in(context.satellite_area_id, "media_player")
+    ):
+        # "pauza" said to a speaker means this room's players, not every one in the house.
+        heard_in = home.area_by_id.get(context.satellite_area_id)
+        if heard_in is not None:
+            slots["area"] = heard_in.name
+            area_id = heard_in.area_id
+            context_used = has_target = True
     if needs_target(spec) and not has_target:
         if context.last is not None and hit is not None and _is_bare(tokens, hit, spans):
             # "a teraz wyłącz" / "jaśniej": act on what the previous turn acted on.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
@@ -9,15 +11,19 @@ from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
 from .bridge import async_start_bridge
-from .const import CONF_CACHE_TTL, DEFAULT_CACHE_TTL, DOMAIN
+from .const import CONF_CACHE_TTL, CONF_REDIS_URL, DEFAULT_CACHE_TTL, DOMAIN, TOKENIZER_WAIT
 from .engine.errors import CatalogueError
+from .entry_state import EntryState
 from .http import IntentView
 from .metrics_view import MetricsView
 from .observability import async_setup_observability
+from .provider_check import async_check_at_setup
+from .redis_setup import async_prepare_redis
 from .runtime import LLMIntentConfigEntry, async_build_runtime
 from .services import async_register_services
 
 PLATFORMS = (
+    Platform.AI_TASK,
     Platform.BINARY_SENSOR,
     Platform.CONVERSATION,
     Platform.NUMBER,
@@ -34,6 +40,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
+    if str(entry.options.get(CONF_REDIS_URL) or "").strip():
+        await async_prepare_redis(hass)
     try:
         runtime = await async_build_runtime(hass, entry)
     except CatalogueError as err:
@@ -43,6 +51,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) ->
             translation_placeholders={"error": str(err)},
         ) from err
     entry.runtime_data = runtime
+    if (llm := runtime.llm) is not None:
+        # Both bounded, and side by side: a slow network or CPU delays setup by seconds only.
+        await asyncio.gather(
+            async_check_at_setup(hass, entry, llm.router.routes, runtime.availability),
+            llm.counter.async_prepare(hass.async_add_executor_job, wait=TOKENIZER_WAIT),
+        )
     _check_prices(hass, entry)
     entry.async_on_unload(await async_setup_observability(hass, entry, runtime))
     runtime.homes.async_start()
@@ -72,6 +86,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> bool:
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> None:
+    """Stored budgets and breaker states go with the entry."""
+    await EntryState(hass, entry.entry_id).async_remove()
 
 
 def _check_prices(hass: HomeAssistant, entry: LLMIntentConfigEntry) -> None:

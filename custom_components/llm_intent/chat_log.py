@@ -8,6 +8,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .engine.pipeline import Command, Outcome
+from .engine.understanding.prompt import HISTORY_MESSAGES
+from .ha_identity import registered_device
 
 
 def satellite_area(
@@ -23,6 +25,29 @@ def satellite_area(
     return None
 
 
+def earlier_messages(
+    chat_log: conversation.ChatLog | None, limit: int = HISTORY_MESSAGES
+) -> tuple[tuple[str, str], ...]:
+    """The conversation before this command, as (role, text), oldest first.
+
+    HA writes every turn to the chat log, also those its own agent answered
+    before this one was asked (a pipeline preferring local intents), so this is
+    where the model learns about them. The last user message is the command itself.
+    """
+    if chat_log is None:
+        return ()
+    content = list(chat_log.content)
+    if content and isinstance(content[-1], conversation.UserContent):
+        content.pop()
+    messages = [
+        (item.role, item.content)
+        for item in content
+        if isinstance(item, conversation.UserContent | conversation.AssistantContent)
+        and item.content
+    ]
+    return tuple(messages[-limit:])
+
+
 def command_from_input(
     hass: HomeAssistant,
     user_input: conversation.ConversationInput,
@@ -35,10 +60,11 @@ def command_from_input(
         text=user_input.text,
         language=user_input.language or hass.config.language,
         conversation_id=conversation_id or user_input.conversation_id,
-        device_id=user_input.device_id,
+        device_id=registered_device(hass, user_input.device_id),
         satellite_area_id=satellite_area(hass, user_input.device_id, user_input.satellite_id),
         user_id=user_input.context.user_id if user_input.context else None,
         now=dt_util.now(),
+        history=earlier_messages(chat_log),
         raw=(user_input, chat_log) if chat_log is not None else None,
     )
 

@@ -7,6 +7,7 @@ from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -75,6 +76,7 @@ from .const import (
     SECONDARY_NONE,
 )
 from .engine.cost.pricing import parse_overrides
+from .entry_state import EntryState, async_save_budget_options
 from .provider_check import CannotConnect, InvalidAuth, async_validate_provider
 
 TITLES = {
@@ -319,9 +321,20 @@ class LLMIntentOptionsFlow(OptionsFlowWithReload):
                 if error := await _errors_for(self.hass, secondary, check):
                     errors["base"] = f"secondary_{error}"
             if not errors:
+                await self._async_store_budgets(merged)
                 return self.async_create_entry(data=merged)
         return self.async_show_form(
             step_id="init",
             data_schema=options_schema({**self.config_entry.options, **(user_input or {})}),
             errors=errors,
         )
+
+    async def _async_store_budgets(self, options: Mapping[str, Any]) -> None:
+        """Budgets from the form replace those the number entities stored."""
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            state = entry.runtime_data.entry_state
+        else:
+            state = EntryState(self.hass, entry.entry_id)
+            await state.async_load()
+        await async_save_budget_options(state, options)

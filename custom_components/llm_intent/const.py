@@ -67,6 +67,11 @@ DEFAULT_MONTHLY_BUDGET: Final = 10.0
 
 # Credentials are validated with one cheap call; a setup wizard should not hang.
 VALIDATE_TIMEOUT: Final = 10.0
+# Setup asks each provider once; a network that drops packets must not hold up HA's start.
+SETUP_CHECK_TIMEOUT: Final = 3.0
+# How long setup waits for the token encodings (a second or two of CPU); a slower machine
+# goes on with estimates and gets exact counts when loading finishes.
+TOKENIZER_WAIT: Final = 3.0
 
 USER_CATALOGUE_FILE: Final = "intents.yaml"
 

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .chat_log import command_from_input, record_outcome
+from .conversation_result import result_from_outcome
 from .entity import LLMIntentEntity
 from .runtime import LLMIntentConfigEntry
 
@@ -47,4 +48,4 @@ class LLMIntentConversationEntity(conversation.ConversationEntity, LLMIntentEnti
         runtime = self.entry.runtime_data
         outcome = await runtime.pipeline.handle(command_from_input(self.hass, user_input, chat_log))
         record_outcome(chat_log, self.entity_id or "", outcome)
-        return conversation.async_get_result_from_chat_log(user_input, chat_log)
+        return result_from_outcome(self.hass, user_input, chat_log, outcome)

@@ -67,6 +67,8 @@ async def async_create_backend(
     routes = []
     for config in configs:
         provider = await async_create_provider(hass, config)
+        if (prepare := getattr(provider, "prepare", None)) is not None:
+            await hass.async_add_executor_job(prepare)
         routes.append(
             Route(
                 provider,
@@ -85,13 +87,12 @@ async def async_create_backend(
                 ),
             )
         )
-    counter = TokenCounter()
-    await counter.async_prepare(hass.async_add_executor_job)
+    # Encodings load at setup (async_setup_entry), alongside the provider check.
     return PaidLLM(
         routes,
         PriceBook(options.get(CONF_PRICES) or None),
         budget,
-        counter,
+        TokenCounter(),
         clock=clock,
         deadline_s=float(options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT)),
         hedge=bool(options.get(CONF_HEDGE, False)),

@@ -22,6 +22,7 @@ import probatio as vol
 from .const import DOMAIN
 from .engine.cost.report import build_report, report_data
 from .engine.pipeline import Command
+from .ha_identity import registered_device
 from .runtime import LLMIntentConfigEntry
 
 SERVICE_RECOGNIZE = "recognize"
@@ -61,7 +62,7 @@ async def async_recognize(
         text=data["text"],
         language=data.get("language") or hass.config.language,
         conversation_id=data.get("conversation_id"),
-        device_id=data.get("device_id"),
+        device_id=registered_device(hass, data.get("device_id")),
         satellite_area_id=data.get("area_id"),
         user_id=user_id,
         execute=data.get("execute", True),

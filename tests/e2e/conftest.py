@@ -28,7 +28,7 @@ from .processes import (
     start_home_assistant,
     stop,
 )
-from .responder import recognition_requests
+from .responder import recognition_requests, task_requests
 
 ARTIFACTS = REPO / "e2e-artifacts"
 
@@ -51,6 +51,9 @@ class Stack:
 
     def model_requests(self) -> list[dict[str, str]]:
         return recognition_requests(self.provider.request_log)
+
+    def task_requests(self) -> list[dict[str, str]]:
+        return task_requests(self.provider.request_log)
 
     def stop_home_assistant(self) -> None:
         self.api.close()

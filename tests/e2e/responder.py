@@ -33,6 +33,31 @@ ANSWERS: dict[str, dict[str, Any]] = {
 }
 UNCLEAR = _intent("unclear", confidence=0.2)
 
+# An AI task's answer reports a fixed usage, so its cost is known exactly:
+# 20,000 × $0.15/M + 500 × $0.60/M = $0.0033 with gpt-4o-mini.
+TASK_INPUT_TOKENS = 20_000
+TASK_OUTPUT_TOKENS = 500
+TASK_TEXT = "Pranie w poniedziałek"
+
+
+def task_schema_of(request: RecordedRequest) -> dict[str, Any] | None:
+    """The schema of an AI task's structured answer (not an intent envelope), if it is one."""
+    body = request.body if isinstance(request.body, dict) else {}
+    wanted = (body.get("response_format") or {}).get("json_schema") or {}
+    if wanted.get("name") != "data":
+        return None
+    schema = wanted.get("schema")
+    return schema if isinstance(schema, dict) else {}
+
+
+def _filled(schema: dict[str, Any]) -> dict[str, Any]:
+    """An object following ``schema``: what a model that does as it is told answers."""
+    samples: dict[str, Any] = {"string": TASK_TEXT, "number": 45, "integer": 45, "boolean": True}
+    return {
+        name: samples.get(str(spec.get("type")), TASK_TEXT)
+        for name, spec in (schema.get("properties") or {}).items()
+    }
+
 
 def command_of(request: RecordedRequest) -> str:
     """The user's command inside the prompt (the text after its last ``COMMAND:``)."""
@@ -45,16 +70,26 @@ def command_of(request: RecordedRequest) -> str:
     return text
 
 
-def _record(request: RecordedRequest, command: str) -> None:
+def _record(request: RecordedRequest, command: str, *, task: bool = False) -> None:
     target = os.environ.get(REQUEST_LOG_ENV)
     if not target:
         return
-    line = json.dumps({"path": request.path, "command": command}, ensure_ascii=False)
+    entry: dict[str, Any] = {"path": request.path, "command": command}
+    if task:
+        entry["task"] = True
+    line = json.dumps(entry, ensure_ascii=False)
     with Path(target).open("a", encoding="utf-8") as log:
         log.write(line + "\n")
 
 
 def brain(request: RecordedRequest) -> Reply:
+    if (schema := task_schema_of(request)) is not None:
+        _record(request, "", task=True)
+        return Reply(
+            content=_filled(schema),
+            input_tokens=TASK_INPUT_TOKENS,
+            output_tokens=TASK_OUTPUT_TOKENS,
+        )
     command = command_of(request)
     _record(request, command)
     if request.wants_structure:
@@ -62,9 +97,17 @@ def brain(request: RecordedRequest) -> Reply:
     return Reply(content="OK.")
 
 
-def recognition_requests(log: Path) -> list[dict[str, Any]]:
-    """The recognition calls the fake provider has answered so far."""
+def logged_requests(log: Path) -> list[dict[str, Any]]:
     if not log.exists():
         return []
-    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
-    return [e for e in entries if e["path"] in RECOGNITION_PATHS]
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def recognition_requests(log: Path) -> list[dict[str, Any]]:
+    """The recognition calls the fake provider has answered so far (AI tasks are not)."""
+    return [e for e in logged_requests(log) if e["path"] in RECOGNITION_PATHS and not e.get("task")]
+
+
+def task_requests(log: Path) -> list[dict[str, Any]]:
+    """The AI task calls the fake provider has answered so far."""
+    return [e for e in logged_requests(log) if e.get("task")]

@@ -1,8 +1,10 @@
 """A user's first hour with LLM Intent, in a real Home Assistant and a real browser.
 
 The steps run in file order and build on each other: log in, add the
-integration (a wrong key first), speak to Assist, read the costs on the
-device page, cap the daily budget at zero, and see commands answered locally.
+integration (a wrong key first) and find its own icon on its card, speak to
+Assist, read the costs on the device page, run an AI task from Developer tools
+and find its cost there too, cap the daily budget at zero, and see commands
+answered locally.
 The same run checks the HTTP, action and websocket surfaces, and last of all
 that Home Assistant's log stayed clean.
 """
@@ -23,6 +25,7 @@ from .ha_api import wait_until
 from .ha_ui import ask, close_dialog, fill, fill_named, log_in, open_assist, ui_language
 from .log_check import problems_in, python_warnings_in
 from .processes import INTEGRATION, PROVIDER_KEY
+from .responder import TASK_TEXT
 
 KITCHEN = "light.kitchen_lights"
 LIVING_ROOM = "light.living_room_rgbww_lights"
@@ -33,6 +36,8 @@ MODEL = "gpt-4o-mini"  # a priced model: unpriced ones are treated as over budge
 MODEL_COMMAND = "zgaś mi szybciutko światło w kuchni"
 BUDGET_COMMAND = "włącz mi szybciutko światło w kuchni"
 RECOGNIZE_COMMAND = "zapal mi proszę szybciutko lampkę nocną"
+# The fake model reports 20,000 input and 500 output tokens for an AI task.
+TASK_COST = Decimal("0.0033")
 
 
 def _strings(language: str) -> dict[str, Any]:
@@ -130,6 +135,35 @@ def test_add_integration_rejects_a_wrong_key_then_accepts_the_right_one(
     assert browser.by_text(rejected) == []
 
 
+def test_integration_card_shows_the_brand_icon(stack: Stack, browser: Browser) -> None:
+    """The card's icon is the integration's own brand/ image, served by Home Assistant."""
+    browser.open(f"{stack.home.url}/config/integrations/dashboard")
+    card = browser.enclosing(browser.wait_for_text("LLM Intent", "ha-integration-card"), "-card$")
+    assert card is not None
+    mark = "/api/brands/integration/llm_intent/"
+    icon = browser.wait(
+        "the LLM Intent card's icon to load",
+        lambda: next(
+            (
+                img
+                for img in browser.query_all("img", within=card)
+                if mark in (img.get_attribute("src") or "")
+                and browser.js("return arguments[0].complete && arguments[0].naturalWidth", img)
+            ),
+            None,
+        ),
+        timeout=30,
+    )
+    browser.screenshot("integration-card-brand-icon")
+    src = icon.get_attribute("src") or ""
+    served = requests.get(src, timeout=30)
+    assert served.status_code == 200, src
+    image = src.split(mark, 1)[1].split("?", 1)[0]
+    own = INTEGRATION / "brand" / image
+    assert own.is_file(), f"the card shows {image}, which brand/ does not have"
+    assert served.content == own.read_bytes(), "the card shows a placeholder, not brand/"
+
+
 def test_assist_answers_in_polish_and_turns_the_kitchen_light_on(
     stack: Stack, browser: Browser
 ) -> None:
@@ -185,6 +219,58 @@ def test_device_page_shows_what_the_model_cost(stack: Stack, browser: Browser) -
     browser.screenshot("device-page-cost")
     digits = "".join(c for c in shown if c.isdigit())
     assert digits.strip("0"), f"the cost row shows no non-zero amount: {shown!r}"
+
+
+def test_an_ai_task_from_developer_tools_is_priced_on_the_device_page(
+    stack: Stack, browser: Browser
+) -> None:
+    task_entity = _entity(stack, "ai_task")
+    sensor = _entity(stack, "cost_today")
+    before = Decimal(stack.api.state(sensor["entity_id"])["state"])
+    url = stack.home.url
+    # Developer tools → Actions keeps the action being edited in the browser's storage;
+    # it is put there as the YAML a user would type, then the page performs it.
+    action = {
+        "action": "ai_task.generate_data",
+        "data": {
+            "entity_id": task_entity["entity_id"],
+            "task_name": "Plan prania",
+            "instructions": "Zaplanuj pranie na ten tydzień.",
+            "structure": {
+                "title": {"required": True, "selector": {"text": {}}},
+                "minutes": {"selector": {"number": {"min": 0, "max": 120}}},
+            },
+        },
+    }
+    browser.open(f"{url}/developer-tools/action")
+    browser.js(
+        "localStorage.setItem('panel-dev-action-state-service-data', arguments[0]);"
+        "localStorage.setItem('panel-dev-action-state-yaml-mode', 'true');",
+        json.dumps(action),
+    )
+    browser.open(f"{url}/developer-tools/action")
+    browser.wait_for_text("ai_task.generate_data", timeout=30)
+    browser.screenshot("ai-task-action")
+    browser.click(browser.wait_for_text("Perform action", "ha-progress-button"))
+    browser.wait_for_text(TASK_TEXT, timeout=30)
+    browser.screenshot("ai-task-response")
+
+    assert len(stack.task_requests()) == 1
+    after = Decimal(stack.api.state(sensor["entity_id"])["state"])
+    assert after - before == TASK_COST
+    requests_today = _entity(stack, "requests_today")
+    assert stack.api.state(requests_today["entity_id"])["attributes"]["ai_task"] == 1
+
+    browser.open(f"{url}/config/devices/device/{sensor['device_id']}")
+    label = browser.wait_for_text(sensor["name"] or sensor["original_name"])
+    row = browser.enclosing(label, "-entity-row$")
+    assert row is not None
+    expected = "".join(c for c in f"{after:.4f}" if c.isdigit())
+    browser.wait(
+        f"the cost row to show {after:.4f}",
+        lambda: expected in "".join(c for c in browser.text_of(row) if c.isdigit()),
+    )
+    browser.screenshot("device-page-cost-with-ai-task")
 
 
 def test_api_conversation_process_answers_in_polish(stack: Stack) -> None:

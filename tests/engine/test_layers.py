@@ -27,6 +27,7 @@ RANKS: dict[str, int] = {
     "pipeline": 6,
     # Adapters that plug into the pipeline's protocols sit above it.
     "calling.paid_call": 7,
+    "calling.generation": 7,
     "cache.pipeline_cache": 7,
     "cost.accounting": 8,
     "observability": 9,

@@ -308,3 +308,41 @@ async def recognize(
     )
     assert isinstance(response, dict)
     return response
+
+
+# entity_id: (name, state, attributes)
+ENTRY_DEVICES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "lock.front_door": ("Front Door", "locked", {}),
+    "cover.garage_door": (
+        "Garage Door",
+        "closed",
+        {"device_class": "garage", "current_position": 0, "supported_features": _COVER},
+    ),
+    "cover.driveway_gate": (
+        "Driveway Gate",
+        "closed",
+        {"device_class": "gate", "current_position": 0, "supported_features": _COVER},
+    ),
+    "cover.patio_blinds": (
+        "Patio Blinds",
+        "closed",
+        {"device_class": "blind", "current_position": 0, "supported_features": _COVER},
+    ),
+}
+
+
+@pytest.fixture
+async def entry_devices(hass: HomeAssistant, polish_home: HomeCalls) -> HomeCalls:
+    """A lock, a garage door, a gate and blinds, named in English, exposed to Assist."""
+    registry = er.async_get(hass)
+    hall = ar.async_get(hass).async_get_area_by_name("Przedpokój")
+    assert hall is not None
+    for entity_id, (name, state, attrs) in ENTRY_DEVICES.items():
+        domain, object_id = entity_id.split(".")
+        entry = registry.async_get_or_create(
+            domain, "test", object_id, suggested_object_id=object_id
+        )
+        registry.async_update_entity(entry.entity_id, area_id=hall.id, name=name)
+        hass.states.async_set(entity_id, state, {"friendly_name": name, **attrs})
+        async_expose_entity(hass, "conversation", entity_id, True)
+    return polish_home

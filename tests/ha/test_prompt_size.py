@@ -21,7 +21,7 @@ from .conftest import CorrectModel, HomeCalls, recognize
 
 # docs/prompts/intent-recognition.md gives the measured figures; this bound
 # catches a prompt that grows by accident (a new rule, states, history).
-MAX_REQUEST_TOKENS = 1100
+MAX_REQUEST_TOKENS = 800
 
 
 async def test_full_request_size_for_the_30_entity_home(
@@ -45,6 +45,7 @@ async def test_full_request_size_for_the_30_entity_home(
     assert counter.prepare()
     request = build_request("zrób mi kawę", "pl", runtime.catalogue, home, Context())
     assert system == request.system
+    assert user.split("\nCONTEXT:")[0] == request.user.split("\nCONTEXT:")[0]
     assert sent["response_format"]["json_schema"]["schema"] == request.schema
     total = counter.count_chat_request(
         "gpt-4o-mini", sent["messages"], None, sent["response_format"]["json_schema"]["schema"]
@@ -60,9 +61,11 @@ async def test_full_request_size_for_the_30_entity_home(
     assert total.exact
     assert total.tokens <= MAX_REQUEST_TOKENS
     # What is not exposed does not exist for the model; states are never sent.
-    assert "Sejf" not in system
-    assert "armed_away" not in system
-    assert "; media_player: Telewizor" in system
+    assert "Sejf" not in system + user
+    assert "armed_away" not in system + user
+    # Only the devices that fit the command: the coffee machine, not the TV.
+    assert "switch: Ekspres do kawy" in user
+    assert "Telewizor" not in system + user
 
 
 async def test_the_prompt_prefix_is_stable_between_commands(

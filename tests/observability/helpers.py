@@ -147,6 +147,17 @@ def expected_from_ledger(rows: Iterable[LedgerEntry]) -> Samples:
     hits = misses = not_understood = 0
     for row in rows:
         provider, model = _name(row.provider), _name(row.model)
+        if not row.command:
+            # An extra attempt of a command: only what it was billed.
+            if row.cost_usd or row.input_tokens or row.output_tokens:
+                for kind, count in (
+                    ("input", row.input_tokens - row.cached_input_tokens),
+                    ("cached_input", row.cached_input_tokens),
+                    ("output", row.output_tokens),
+                ):
+                    tokens[labels(provider=provider, model=model, type=kind)] += count
+                cost[labels(provider=provider, model=model)] += row.cost_usd
+            continue
         requests[labels(provider=provider, model=model, path=row.path, outcome=row.outcome)] += 1
         intents[labels(intent=_name(row.intent), outcome=row.outcome)] += 1
         not_understood += row.outcome == "not_understood"

@@ -96,7 +96,8 @@ async def test_scrape_matches_the_ledger_and_survives_a_reload(
 
     runtime = entry.runtime_data
     rows = await runtime.ledger.query()
-    assert len(rows) == 7
+    commands = [row for row in rows if row.command]
+    assert len(commands) == 7
     text, samples = await _scrape(hass_client)
 
     # Every metric is exposed with its HELP and TYPE lines.
@@ -120,15 +121,15 @@ async def test_scrape_matches_the_ledger_and_survives_a_reload(
     # The latency histogram has one observation per command, in the right bucket.
     buckets = samples["llm_request_duration_seconds_bucket"]
     counts = samples["llm_request_duration_seconds_count"]
-    by_path = Counter(row.path for row in rows)
+    by_path = Counter(row.path for row in commands)
     for path, count in by_path.items():
         assert counts[labels(path=path)] == count
         assert buckets[labels(path=path, le="+Inf")] == count
-        slowest = max(row.latency_ms or 0 for row in rows if row.path == path) / 1000
+        slowest = max(row.latency_ms or 0 for row in commands if row.path == path) / 1000
         for bound in LATENCY_BUCKETS:
             if bound >= slowest:
                 assert buckets[labels(path=path, le=repr(bound))] == count
-    total_latency = sum((row.latency_ms or 0) for row in rows) / 1000
+    total_latency = sum((row.latency_ms or 0) for row in commands) / 1000
     assert sum(samples["llm_request_duration_seconds_sum"].values()) == pytest.approx(
         total_latency, rel=1e-6
     )
@@ -137,6 +138,8 @@ async def test_scrape_matches_the_ledger_and_survives_a_reload(
     attempts = samples["llm_provider_attempts_total"]
     received = fake_provider.requests_for("/v1/chat/completions")
     assert sum(attempts.values()) == len(received)
+    # The ledger holds one row per request the provider received.
+    assert len([row for row in rows if row.call_id is not None]) == len(received)
     assert attempts[labels(provider=PRIMARY, model=PRIMARY_MODEL, result="BadRequestError")] == 2
     assert attempts[labels(provider=PRIMARY, model=PRIMARY_MODEL, result="ServerError")] == 1
     assert (

@@ -201,6 +201,24 @@ def test_without_a_valid_traceparent_a_new_trace_starts(traceparent: str | None)
     assert valid_traceparent(traceparent) is None
 
 
+def test_an_ai_task_is_traced_as_its_model_call_only() -> None:
+    exporter = InMemorySpanExporter()
+    tracer = tracer_with_exporter(exporter, batch=False)
+    end = time.time_ns()
+    usage = Usage(input_tokens=400, output_tokens=30)
+    outcome = Outcome(
+        SECRET_TEXT, "pl", "", Path.TASK, success=True, provider="primary", usage=usage
+    )
+    attempt = Attempt(
+        "primary", "gpt-4o-mini", 0, None, 0.2, BreakerState.CLOSED, sent=True, usage=usage
+    )
+    tracer.record_command(outcome, [attempt], None, end - 300 * MS, end, attempt_cost=_cost)
+    tracer.shutdown()
+    named = _by_name(exporter.get_finished_spans())
+    assert sorted(named) == ["llm_intent.command", "llm_intent.llm_attempt", "llm_intent.receive"]
+    assert named["llm_intent.command"][0].attributes["llm_intent.path"] == "ai_task"
+
+
 def test_a_caller_that_does_not_sample_gets_no_spans() -> None:
     exporter = InMemorySpanExporter()
     tracer = tracer_with_exporter(exporter, batch=False)

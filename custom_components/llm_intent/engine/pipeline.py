@@ -24,6 +24,7 @@ from .home import Home
 from .language.normalize import fold, sanitize
 from .types import Path, ProviderRequest, ProviderResult, Usage
 from .understanding.answers import clarify_areas, lang_of, message, render
+from .understanding.builtin import builtin_spec
 from .understanding.catalogue import Catalogue, IntentSpec
 from .understanding.context import Context, ContextStore, OpenQuestion, PendingAction, Turn
 from .understanding.local_match import FOLLOW_UP_TOO, match_local, needs_target
@@ -52,6 +53,9 @@ class Command:
     user_id: str | None = None
     execute: bool = True
     now: datetime | None = None
+    # Earlier messages of this conversation as (role, text), oldest first, including
+    # turns answered without this pipeline (HA's own agent), so the model sees them.
+    history: tuple[tuple[str, str], ...] = ()
     # The host's own request objects (HA's ConversationInput and ChatLog), passed through.
     raw: Any = field(default=None, compare=False, repr=False)
 
@@ -68,12 +72,18 @@ class ExecResult:
 
 @dataclass(frozen=True, slots=True)
 class LocalAnswer:
-    """HA's own agent understood and already acted."""
+    """HA's own agent understood: it acted after the gate let it, or it held back.
+
+    ``held`` is a recognition the gate did not let run at once (it needs a
+    "tak", or is refused): nothing ran, and the pipeline answers it like any
+    other recognition.
+    """
 
     speech: str
     intent: str | None
     success: bool
     entity_ids: tuple[str, ...] = ()
+    held: Recognition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +160,12 @@ class HomeSource(Protocol):
     def home(self) -> Home: ...
 
 
+# May the host's own agent act on this recognition now? (Only when the gate says OK.)
+type Gate = Callable[[Recognition], bool]
+
+
 class LocalAgent(Protocol):
-    async def try_handle(self, command: Command) -> LocalAnswer | None: ...
+    async def try_handle(self, command: Command, gate: Gate) -> LocalAnswer | None: ...
 
 
 class Executor(Protocol):
@@ -266,7 +280,17 @@ class Pipeline:
                 return resolved
 
         if self.settings.prefer_local and self.local_agent is not None:
-            local = await self.local_agent.try_handle(command)
+
+            def gate(rec: Recognition) -> bool:
+                spec = builtin_spec(rec.intent)
+                return command.execute and verdict(spec, rec, home) is Verdict.OK
+
+            local = await self.local_agent.try_handle(command, gate)
+            if local is not None and local.held is not None:
+                held = local.held
+                return await self._act(
+                    command, home, ctx, held, Path.LOCAL, spec=builtin_spec(held.intent)
+                )
             if local is not None:
                 if local.success and local.intent and local.entity_ids:
                     # "a teraz wyłącz" after HA's own agent acted follows up on the same devices.
@@ -314,6 +338,7 @@ class Pipeline:
                 now=command.now,
                 max_output_tokens=self.settings.max_output_tokens,
                 temperature=self.settings.temperature,
+                history=command.history,
             )
             answer = await self.llm.recognize(request, command)
             if answer.result is not None:
@@ -335,6 +360,7 @@ class Pipeline:
         question: OpenQuestion | None,
     ) -> Outcome:
         assert answer.result is not None
+        assert answer.result.reply is not None  # the pipeline asks only for intents
         lang = command.language
         checked = validate_reply(
             answer.result.reply,
@@ -350,6 +376,10 @@ class Pipeline:
                 checked, command, home, ctx, local_rec
             )
             checked = replace(checked, context_used=used_context)
+            # Taken from earlier messages alone, it has no context key to be stored under.
+            cacheable = cacheable and not (
+                used_context and ctx.last is None and ctx.satellite_area_id is None
+            )
             outcome = await self._act(command, home, ctx, checked, Path.LLM)
             spec = self.catalogue.get(checked.intent)
             if self.cache is not None and cacheable and outcome.success and spec is not None:
@@ -379,7 +409,7 @@ class Pipeline:
         Shared entries live for days, so when in doubt the answer is yes: the
         entry is then keyed by the context and only replays in the same one.
         """
-        if ctx.satellite_area_id is None and ctx.last is None:
+        if ctx.satellite_area_id is None and ctx.last is None and not command.history:
             return False
         lang = lang_of(command.language)
         if ctx.last is not None:
@@ -488,7 +518,7 @@ class Pipeline:
             outcome.speech, outcome.asked = message("which", lang), True
             return outcome
         if not areas:
-            outcome.speech, outcome.understood = message("no_target", lang), True
+            outcome.speech, outcome.detail = message("no_target", lang), "no_target"
             return outcome
         slots = dict(rec.slots)
         if kinds and "domain" in spec.slots:
@@ -509,6 +539,7 @@ class Pipeline:
         slot: str,
         candidates: tuple[str, ...],
         confirm: bool = False,
+        builtin: bool = False,
     ) -> None:
         ctx.pending = PendingAction(
             rec.intent,
@@ -517,6 +548,9 @@ class Pipeline:
             ask_slot=slot,
             candidates=candidates,
             needs_confirmation=confirm,
+            user_id=command.user_id,
+            device_id=command.device_id,
+            builtin=builtin,
         )
         self._save(command, ctx)
 
@@ -524,17 +558,25 @@ class Pipeline:
         """The answer to our last question, or None when this is a new command."""
         pending = ctx.pending
         assert pending is not None
+        if not pending.answerable_by(command.user_id, command.device_id):
+            # Someone else's question: their "tak" is a new command, and the
+            # question stays open for the one who caused it.
+            return None
         folded = fold(command.text)
         ctx.pending = None
         self._save(command, ctx)
-        spec = self.catalogue.get(pending.intent)
+        spec = (
+            builtin_spec(pending.intent) if pending.builtin else self.catalogue.get(pending.intent)
+        )
         if spec is None:
             return None
         rec = Recognition(pending.intent, dict(pending.slots), 1.0, context_used=True)
         if pending.needs_confirmation:
             if folded in YES:
                 rec = self._with_targets(rec, home, command.language)
-                return await self._act(command, home, ctx, rec, Path.LOCAL, confirmed=True)
+                return await self._act(
+                    command, home, ctx, rec, Path.LOCAL, confirmed=True, spec=spec
+                )
             if folded in NO:
                 return Outcome(
                     command.text,
@@ -557,7 +599,7 @@ class Pipeline:
                 if not rest:
                     rec.slots[pending.ask_slot] = home.area_by_id[match.key].name
                     rec = replace(rec, area_id=match.key)
-                    return await self._act(command, home, ctx, rec, Path.LOCAL)
+                    return await self._act(command, home, ctx, rec, Path.LOCAL, spec=spec)
         return None
 
     def _with_targets(self, rec: Recognition, home: Home, language: str) -> Recognition:
@@ -608,9 +650,10 @@ class Pipeline:
         path: Path,
         *,
         confirmed: bool = False,
+        spec: IntentSpec | None = None,
     ) -> Outcome:
         lang = command.language
-        spec = self.catalogue.get(rec.intent)
+        spec = spec or self.catalogue.get(rec.intent)
         outcome = Outcome(
             command.text,
             lang,
@@ -634,7 +677,8 @@ class Pipeline:
             outcome.speech, outcome.detail = message(key, lang), "refused"
             return outcome
         if judged is Verdict.CONFIRM and not confirmed:
-            self._ask(command, ctx, rec, "", (), confirm=True)
+            builtin = spec is builtin_spec(rec.intent)
+            self._ask(command, ctx, rec, "", (), confirm=True, builtin=builtin)
             outcome.speech, outcome.asked = message("confirm", lang), True
             outcome.detail = "confirm"
             return outcome

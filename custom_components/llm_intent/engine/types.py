@@ -15,6 +15,15 @@ class Path(StrEnum):
     LLM = "llm"  # a provider answered
     FALLBACK = "fallback"  # LLM unusable; catalogue patterns matched locally
     NONE = "none"  # nothing understood
+    TASK = "ai_task"  # an AI task (data generation), not a voice command
+
+
+class AnswerKind(StrEnum):
+    """What a provider is asked to answer with, and how its reply is read."""
+
+    INTENT = "intent"  # the recognition envelope, read into an IntentReply
+    TEXT = "text"  # free text
+    DATA = "data"  # a JSON object following the request's schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +60,11 @@ class ProviderRequest:
     system: str
     user: str
     # JSON schema the reply must follow (OpenAI structured outputs /
-    # Anthropic forced tool input_schema).
+    # Anthropic forced tool input_schema); not sent for a TEXT answer.
     schema: dict[str, Any]
     max_output_tokens: int = 200
     temperature: float = 0.0
+    answer: AnswerKind = AnswerKind.INTENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +73,8 @@ class ProviderResult:
 
     provider: str
     model: str
-    reply: IntentReply
+    # Set for an INTENT request; ``data`` holds the answer to a TEXT or DATA one.
+    reply: IntentReply | None
     usage: Usage
     latency_s: float
     raw: str = ""
@@ -71,6 +82,7 @@ class ProviderResult:
     # "requests_reset_s", "tokens_limit", "tokens_remaining", "tokens_reset_s"
     # (whichever the provider sent), so a limiter can learn the real RPM.
     rate_limits: dict[str, float] | None = None
+    data: Any = None
 
 
 @dataclass(frozen=True, slots=True)

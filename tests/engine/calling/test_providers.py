@@ -281,10 +281,8 @@ async def test_shared_http_client_is_used_and_left_open(
     assert seen == ["/v1/chat/completions", "/v1/chat/completions", "/v1/messages"]
 
 
-@pytest.mark.parametrize(
-    ("confidence", "expected"), [(1.7, 1.0), (-0.2, 0.0), (1, 1.0), (None, 0.0)]
-)
-async def test_confidence_is_clamped_to_unit_interval(
+@pytest.mark.parametrize(("confidence", "expected"), [(1, 1.0), (0.25, 0.25), (None, 0.0)])
+async def test_a_confidence_from_0_to_1_is_kept(
     fake_provider: FakeProviderServer,
     make_provider: MakeProvider,
     confidence: float | None,
@@ -293,6 +291,19 @@ async def test_confidence_is_clamped_to_unit_interval(
     fake_provider.script(Reply(content={**INTENT, "confidence": confidence}))
     result = await make_provider("openai").recognize(REQUEST, timeout=5.0)
     assert result.reply.confidence == expected
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+@pytest.mark.parametrize("confidence", [1.7, -0.2])
+async def test_a_confidence_outside_0_to_1_is_invalid_output(
+    fake_provider: FakeProviderServer,
+    make_provider: MakeProvider,
+    kind: str,
+    confidence: float,
+) -> None:
+    fake_provider.script(Reply(content={**INTENT, "confidence": confidence}))
+    with pytest.raises(InvalidOutputError, match="confidence"):
+        await make_provider(kind).recognize(REQUEST, timeout=5.0)
 
 
 async def test_blank_clarify_question_becomes_none_and_text_is_kept(

@@ -18,6 +18,10 @@ from custom_components.llm_intent.engine.cost.ledger import (
     LEDGER_FILENAME,
     SCHEMA_VERSION,
     AsyncLedger,
+    CallEnd,
+    CallState,
+    CallWithdrawn,
+    CommandOnCall,
     Ledger,
     LedgerEntry,
     LedgerError,
@@ -64,7 +68,7 @@ class CountingRunner:
     async def __call__(self, target: Callable[[], Any]) -> Any:
         name = getattr(getattr(target, "func", target), "__name__", "?")
         self.calls.append(name)
-        if name == "append_many" and self._fail:
+        if name in ("append_many", "apply") and self._fail:
             self._fail -= 1
             raise sqlite3.OperationalError("disk I/O error")
 
@@ -240,7 +244,7 @@ async def test_async_appends_batch_into_few_executor_jobs(tmp_path: Path) -> Non
     assert ledger.pending == 100  # nothing written synchronously
     rows = await ledger.query()
     assert [e.ts for e in rows] == [float(i) for i in range(100)]
-    assert runner.calls.count("append_many") == 1
+    assert runner.calls.count("apply") == 1
     assert loop_thread not in runner.threads
     await ledger.close()
 
@@ -310,3 +314,112 @@ async def test_async_prune(tmp_path: Path) -> None:
     await ledger.flush()
     assert await ledger.prune(1, now=1.0 + 2 * 86_400) == 1
     await ledger.close()
+
+
+_V1_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (1);
+CREATE TABLE requests (
+    id INTEGER PRIMARY KEY, ts REAL NOT NULL, conversation_id TEXT, path TEXT NOT NULL,
+    provider TEXT, model TEXT, estimated_input_tokens INTEGER, input_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    cost_micro_usd INTEGER NOT NULL, latency_ms REAL, outcome TEXT NOT NULL,
+    cache_hit INTEGER NOT NULL, intent TEXT, text TEXT
+);
+CREATE INDEX requests_ts ON requests (ts);
+INSERT INTO requests VALUES
+    (1, 1000.5, 'c1', 'llm', 'openai', 'gpt-4o-mini', 990, 1000, 200, 40, 174, 812.5,
+     'success', 0, 'HassTurnOn', 'włącz światło'),
+    (2, 1001.0, NULL, 'local', NULL, NULL, NULL, 0, 0, 0, 0, 3.0, 'success', 0, NULL, NULL),
+    (3, 1002.0, NULL, 'cache', 'openai', 'gpt-4o-mini', NULL, 0, 0, 0, 0, 1.0, 'success', 1,
+     'HassTurnOff', NULL);
+"""
+
+
+def test_a_version_1_file_migrates_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / LEDGER_FILENAME
+    conn = sqlite3.connect(path)
+    conn.executescript(_V1_SCHEMA)
+    conn.commit()
+    conn.close()
+
+    ledger = Ledger(path, keep_text=True)
+    try:
+        rows = ledger.query()
+        assert ledger.schema_version() == SCHEMA_VERSION == 2
+        assert rows == [
+            LedgerEntry(
+                ts=1000.5,
+                conversation_id="c1",
+                path="llm",
+                provider="openai",
+                model="gpt-4o-mini",
+                estimated_input_tokens=990,
+                input_tokens=1000,
+                cached_input_tokens=200,
+                output_tokens=40,
+                cost_usd=D("0.000174"),
+                latency_ms=812.5,
+                outcome="success",
+                intent="HassTurnOn",
+                text="włącz światło",
+            ),
+            LedgerEntry(ts=1001.0, path="local", outcome="success", latency_ms=3.0),
+            LedgerEntry(
+                ts=1002.0,
+                path="cache",
+                outcome="success",
+                provider="openai",
+                model="gpt-4o-mini",
+                latency_ms=1.0,
+                cache_hit=True,
+                intent="HassTurnOff",
+            ),
+        ]
+        # Old rows are settled commands of no entry: the whole-ledger sums keep
+        # them, no single entry claims them.
+        assert all(r.state is CallState.SETTLED and r.entry_id is None for r in rows)
+        assert all(r.command and r.call_id is None for r in rows)
+        everything = ledger.totals("day", ZoneInfo("UTC"), 1000.0)
+        assert (everything.cost_usd, everything.requests) == (D("0.000174"), 3)
+        mine = ledger.totals("day", ZoneInfo("UTC"), 1000.0, entry_id="e", all_entries=False)
+        assert (mine.cost_usd, mine.requests) == (D(0), 0)
+        ledger.append(entry(1003.0, entry_id="e", call_id="x", state=CallState.SENT))
+        assert ledger.query(entry_id="e")[0].state is CallState.SENT
+    finally:
+        ledger.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+    finally:
+        conn.close()
+
+
+def test_call_rows_are_settled_estimated_or_withdrawn_in_order(ledger: Ledger) -> None:
+    ledger.apply(
+        [
+            entry(1.0, call_id="a", state=CallState.SENT, command=False, entry_id="e"),
+            entry(2.0, call_id="b", state=CallState.SENT, command=False, entry_id="e"),
+            entry(3.0, call_id="c", state=CallState.SENT, command=False, entry_id="e"),
+            CallEnd("a", CallState.SETTLED, 900, 0, 12, D("0.000142")),
+            CommandOnCall("a", path="llm", outcome="success", intent="HassTurnOn"),
+            CallWithdrawn("b"),
+        ]
+    )
+    assert ledger.finalize_sent("other") == 0
+    assert ledger.finalize_sent("e") == 1
+    rows = {row.call_id: row for row in ledger.query()}
+    assert rows.keys() == {"a", "c"}
+    assert (rows["a"].state, rows["a"].cost_usd, rows["a"].command) == (
+        CallState.SETTLED,
+        D("0.000142"),
+        True,
+    )
+    assert (rows["c"].state, rows["c"].cost_usd, rows["c"].command) == (
+        CallState.ESTIMATED,
+        D("0.000174"),
+        False,
+    )
+    totals = ledger.totals("day", ZoneInfo("UTC"), 1.0, entry_id="e", all_entries=False)
+    assert (totals.requests, totals.calls, totals.estimated_calls) == (1, 2, 1)
+    assert totals.cost_usd == D("0.000316")

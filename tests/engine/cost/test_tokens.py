@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-import hashlib
 import json
 from pathlib import Path
 import threading
@@ -13,7 +12,6 @@ from typing import Any
 
 import pytest
 import tiktoken
-import tiktoken.load
 
 from custom_components.llm_intent.engine.cost.tokens import (
     ANTHROPIC_ESTIMATE,
@@ -25,7 +23,6 @@ from custom_components.llm_intent.engine.cost.tokens import (
     TokenCounter,
     encoding_for_model,
     load_encoding,
-    seed_tiktoken_cache,
 )
 
 DATA = json.loads(
@@ -36,8 +33,6 @@ CASES = [
     for case in DATA["cases"]
     for model, reported in case["prompt_tokens_reported_by_api"].items()
 ]
-O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
-O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 
 SCHEMA = {
     "type": "object",
@@ -195,28 +190,6 @@ async def test_async_prepare_loads_off_the_event_loop() -> None:
     assert loop_thread not in threads
     assert counter.ready(O200K_BASE)
     assert not counter.ready(CL100K_BASE)
-
-
-def test_seeded_cache_loads_without_network(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Sockets are blocked in tests: a wrong cache file name or content means a download."""
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    assert seed_tiktoken_cache(O200K_BASE)
-    cached = tmp_path / hashlib.sha1(O200K_URL.encode()).hexdigest()
-    assert hashlib.sha256(cached.read_bytes()).hexdigest() == O200K_SHA256
-    ranks = tiktoken.load.load_tiktoken_bpe(O200K_URL, expected_hash=O200K_SHA256)
-    assert len(ranks) > 199_000
-
-
-def test_seeding_respects_disabled_cache_and_unknown_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
-    assert seed_tiktoken_cache(O200K_BASE) is False
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    assert seed_tiktoken_cache("p50k_base") is False
-    assert list(tmp_path.iterdir()) == []
 
 
 def _system_prompt(counter: TokenCounter, target_tokens: int) -> str:

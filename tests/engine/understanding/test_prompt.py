@@ -30,16 +30,33 @@ def test_static_rules_fit_in_500_tokens() -> None:
     assert tokens <= STATIC_BUDGET
 
 
-def test_the_system_prompt_is_rules_catalogue_and_home_only() -> None:
+def test_the_system_prompt_is_rules_catalogue_and_area_names_only() -> None:
     request = build_request("zrób mi kawę", "pl", CATALOGUE, HOME, Context())
     assert request.system.startswith(STATIC_INSTRUCTIONS)
     assert "- HassTurnOn(*,floor,domain,device_class)\n" in request.system
-    assert "FLOOR Parter\n- Salon/Pokój dzienny: light: Światło sufitowe salon" in request.system
-    assert "cover/garage: Brama garażowa" in request.system
-    # The command, the context and the time stay out of the cacheable prefix.
+    assert request.system.endswith(
+        "AREAS by floor\n- Parter: Salon, Kuchnia, Przedpokój, Jadalnia, Garaż\n"
+        "- Piętro: Sypialnia, Łazienka, Pokój dziecięcy, Gabinet\n- no floor: Ogród"
+    )
+    # Devices, the command, the context and the time stay out of the cacheable prefix.
+    assert "Ekspres" not in request.system
     assert "zrób mi kawę" not in request.system
-    assert request.user.endswith("LANGUAGE: pl\nCOMMAND: zrób mi kawę")
+    assert request.user == (
+        "DEVICES that fit the command (area: domain[/device_class]: names)\n"
+        "- Kuchnia: switch: Ekspres do kawy\nCONTEXT: none\nLANGUAGE: pl\nCOMMAND: zrób mi kawę"
+    )
     assert request.temperature == 0.0
+
+
+def test_the_system_prompt_is_the_same_for_every_command_of_a_home() -> None:
+    """Providers discount a repeated prefix: only the user message may change."""
+    first = build_request("zrób mi kawę", "pl", CATALOGUE, HOME, Context())
+    second = build_request(
+        "zgaś lampkę w sypialni", "pl", CATALOGUE, HOME, Context(satellite_area_id="salon")
+    )
+    assert first.system == second.system
+    assert "Lampka nocna" in second.user
+    assert "Lampka nocna" not in first.user
 
 
 def test_enum_slots_list_their_values() -> None:

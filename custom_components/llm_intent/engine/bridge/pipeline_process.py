@@ -14,6 +14,7 @@ from ..home import Home
 from ..observability.tracing import incoming_command
 from ..pipeline import Command, Outcome, Pipeline
 from ..understanding.answers import lang_of
+from .frame_recognitions import RememberingLLM
 from .messages import BridgeResult, Transcript
 from .stream_bridge import Process
 
@@ -24,6 +25,10 @@ def pipeline_process(
     default_language: Callable[[], str],
     now: Callable[[], datetime],
 ) -> Process:
+    if pipeline.llm is not None and not isinstance(pipeline.llm, RememberingLLM):
+        # Entries the bridge hands over twice must not pay the model twice.
+        pipeline.llm = RememberingLLM(pipeline.llm)
+
     async def process(transcript: Transcript) -> BridgeResult:
         language = transcript.language or default_language()
         current = now()

@@ -205,6 +205,19 @@ class BridgeStreams:
             outcome = await self._settle(keys=keys, args=args)
         return Settled(int(cast("int", outcome)))
 
+    async def load_recognition(self, frame_id: str) -> str | None:
+        """The model's recognition stored for ``frame_id``, if the frame was asked before."""
+        async with asyncio.timeout(self._timeout):
+            value = await self.client.get(self._recognition_key(frame_id))
+        return None if value is None else _text(value)
+
+    async def save_recognition(self, frame_id: str, recognition: str) -> None:
+        async with asyncio.timeout(self._timeout):
+            await self.client.set(self._recognition_key(frame_id), recognition, ex=self._record_ttl)
+
+    def _recognition_key(self, frame_id: str) -> str:
+        return f"{self.names.done_prefix}recognition:{frame_id}"
+
     async def dead_letter(self, message_id: str, fields: Sequence[tuple[bytes, bytes]]) -> None:
         """Appends to the dead-letter stream and acknowledges, in one MULTI."""
         async with asyncio.timeout(self._timeout):

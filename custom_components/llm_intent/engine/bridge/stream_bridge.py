@@ -35,6 +35,7 @@ from redis.maint_notifications import MaintNotificationsConfig
 
 from ..cache.redis_backend import redact_url
 from ..clock import Clock
+from .frame_recognitions import FrameRecognition, handling_frame
 from .messages import (
     BridgeResult,
     Malformed,
@@ -418,7 +419,17 @@ class StreamBridge:
             )
             processed = settled is Settled.NOT_DONE
             if processed:
-                result = await self._process(transcript)
+                # The model's answer is stored before the command acts, so a
+                # reclaimed copy of this entry reuses it instead of paying again.
+                recognition = FrameRecognition(
+                    frame,
+                    load=lambda: self._with_redis(lambda: self._streams.load_recognition(frame)),
+                    save=lambda text: self._with_redis(
+                        lambda: self._streams.save_recognition(frame, text)
+                    ),
+                )
+                with handling_frame(recognition):
+                    result = await self._process(transcript)
                 fresh = result_fields(transcript, result, processor_id=self.config.consumer)
                 # From here on the command has acted: the result is written
                 # whatever it takes, never recomputed.

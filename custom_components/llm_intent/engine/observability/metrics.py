@@ -245,8 +245,13 @@ class LLMMetrics(Collector):
         """Add ledger rows written before this process started; returns how many."""
         seeded = 0
         for entry in entries:
-            self.add(Observation.from_ledger(entry))
-            seeded += 1
+            if entry.command:
+                self.add(Observation.from_ledger(entry))
+                seeded += 1
+            # A retry, failover or hedge attempt, or a call whose command
+            # never finished: spend only, the command is counted elsewhere.
+            elif entry.cost_usd or entry.input_tokens or entry.output_tokens:
+                self._add_spend(Observation.from_ledger(entry))
         return seeded
 
     def merge(self, other: LLMMetrics) -> None:
@@ -276,6 +281,16 @@ class LLMMetrics(Collector):
         self._intents[(_label(obs.intent), obs.outcome)] += 1
         if obs.outcome == "not_understood":
             self.not_understood += 1
+        self._add_spend(obs)
+        if obs.latency_s is not None:
+            self._latency.setdefault(obs.path, _Histogram()).observe(obs.latency_s)
+        if obs.cache_hit:
+            self.cache_hits += 1
+        elif obs.cache_miss:
+            self.cache_misses += 1
+
+    def _add_spend(self, obs: Observation) -> None:
+        provider, model = _label(obs.provider), _label(obs.model)
         if obs.provider is not None or obs.input_tokens or obs.output_tokens:
             uncached = max(obs.input_tokens - obs.cached_input_tokens, 0)
             self._tokens[(provider, model, "input")] += uncached
@@ -283,12 +298,6 @@ class LLMMetrics(Collector):
             self._tokens[(provider, model, "output")] += obs.output_tokens
             key = (provider, model)
             self._cost[key] = self._cost.get(key, Decimal(0)) + obs.cost_usd
-        if obs.latency_s is not None:
-            self._latency.setdefault(obs.path, _Histogram()).observe(obs.latency_s)
-        if obs.cache_hit:
-            self.cache_hits += 1
-        elif obs.cache_miss:
-            self.cache_misses += 1
 
     def add_gauge_source(
         self, entry_id: str, source: Callable[[], EntryGauges]

@@ -170,6 +170,9 @@ class _Block:
 def _path_blocks(outcome: Outcome, attempts: Sequence[Attempt]) -> list[_Block]:
     """The stages this command went through, in order, as far as its outcome tells."""
     path = str(outcome.path)
+    if path == "ai_task":
+        # An AI task is one model call: no matching, cache, validation or action.
+        return [_Block("llm", _attempts_duration(attempts), {}, attempts)] if attempts else []
     blocks = [_Block("local_match", None, {"llm_intent.matched": path == "local"})]
     reached_cache = outcome.cache_hit or (
         path != "local" and outcome.llm_error not in ("local_only",)

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 import hashlib
 import json
+import math
 from pathlib import Path
 import re
 from typing import Any
 
-import yaml
-
 from ..errors import CatalogueError
+from .bounded_yaml import line_of, load_bounded
 
 SLOT_TYPES = frozenset(
     {"entity", "area", "floor", "domain", "string", "int", "number", "color", "enum"}
@@ -79,41 +79,21 @@ class Catalogue:
         return sorted(names)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers on which line each mapping key stands."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = _Lined()
-    lines: dict[Any, int] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        result[key] = loader.construct_object(value_node, deep=True)
-        lines[key] = key_node.start_mark.line + 1
-    result.__dict__["lines"] = lines
-    result.__dict__["line"] = node.start_mark.line + 1
-    return result
-
-
-class _Lined(dict[Any, Any]):
-    lines: dict[Any, int]
-    line: int
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
 def _line(mapping: Any, key: Any = None) -> int | None:
-    if isinstance(mapping, _Lined):
-        return mapping.lines.get(key, mapping.line) if key is not None else mapping.line
-    return None
+    return line_of(mapping, key)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | bool) or _is_number(value)
 
 
 class _Reader:
+    """Reads one file; every value is checked against the documented type before use."""
+
     def __init__(self, path: str) -> None:
         self.path = path
 
@@ -121,23 +101,41 @@ class _Reader:
         return CatalogueError(message, path=self.path, line=_line(where, key))
 
     def load(self, text: str) -> Any:
-        try:
-            return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-        except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark
-            raise CatalogueError(
-                f"invalid YAML: {err.problem}",
-                path=self.path,
-                line=mark.line + 1 if mark else None,
-            ) from err
-        except yaml.YAMLError as err:
-            raise CatalogueError(f"invalid YAML: {err}", path=self.path) from err
+        return load_bounded(text, self.path)
+
+    def mapping(self, what: str, raw: Any, where: Any, key: Any) -> dict[Any, Any]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.fail(f"{what} must be a mapping, not {_kind(raw)}", where, key)
+        for name in raw:
+            if not isinstance(name, str):
+                raise self.fail(f"{what}: key {name!r} must be text", raw, name)
+        return raw
+
+    def texts(self, what: str, raw: Any, where: Any, key: Any) -> tuple[str, ...]:
+        if not isinstance(raw, list):
+            raise self.fail(f"{what} must be a list of texts, not {_kind(raw)}", where, key)
+        for item in raw:
+            if not isinstance(item, str | int | float) or isinstance(item, bool):
+                raise self.fail(f"{what} must be a list of texts, not {_kind(item)}", where, key)
+        return tuple(str(item) for item in raw)
+
+    def per_language(self, what: str, raw: Any, where: Any, key: Any) -> dict[str, tuple[str, ...]]:
+        """``{pl: [...], en: [...]}``: languages to lists of texts."""
+        mapping = self.mapping(what, raw, where, key)
+        return {
+            lang: self.texts(f"{what}.{lang}", items, mapping, lang)
+            for lang, items in mapping.items()
+        }
 
     def slot(self, intent: str, name: str, raw: Any, where: Any) -> SlotSpec:
         if isinstance(raw, str):
             raw = {"type": raw}
         if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
             raise self.fail(f"intent {intent}: slot {name} needs a type", where, name)
+        if unknown := sorted(str(k) for k in set(raw) - {"type", "min", "max", "values"}):
+            raise self.fail(f"intent {intent}: slot {name}: unknown key {unknown[0]!r}", raw)
         kind = raw["type"]
         if kind not in SLOT_TYPES:
             raise self.fail(
@@ -146,11 +144,13 @@ class _Reader:
                 where,
                 name,
             )
-        values = raw.get("values", ())
+        values = self.texts(
+            f"intent {intent}: slot {name} values", raw.get("values", []), raw, "values"
+        )
         if kind == "enum" and not values:
             raise self.fail(f"intent {intent}: enum slot {name} needs values", where, name)
         for bound in ("min", "max"):
-            if bound in raw and not isinstance(raw[bound], int | float):
+            if bound in raw and not _is_number(raw[bound]):
                 raise self.fail(
                     f"intent {intent}: slot {name} {bound} must be a number", raw, bound
                 )
@@ -159,7 +159,7 @@ class _Reader:
             type=kind,
             min=raw.get("min"),
             max=raw.get("max"),
-            values=tuple(str(v) for v in values),
+            values=values,
         )
 
     def patterns(self, intent: str, raw: Any, where: Any) -> dict[str, tuple[LocalPattern, ...]]:
@@ -180,21 +180,75 @@ class _Reader:
                 pattern, slots = (item, {}) if isinstance(item, str) else (None, None)
                 if isinstance(item, dict):
                     pattern, slots = item.get("pattern"), item.get("slots", {})
-                if not isinstance(pattern, str) or not isinstance(slots, dict):
+                if (
+                    not isinstance(pattern, str)
+                    or not isinstance(slots, dict)
+                    or not all(isinstance(k, str) and _is_scalar(v) for k, v in slots.items())
+                ):
                     raise self.fail(
                         f"intent {intent}: local pattern must be a string or "
-                        "{pattern: ..., slots: {...}}",
+                        "{pattern: ..., slots: {name: value}}",
                         raw,
                         lang,
                     )
                 try:
                     compiled.append(LocalPattern(re.compile(pattern), dict(slots)))
-                except re.error as err:
+                except (re.error, RecursionError, OverflowError) as err:
                     raise self.fail(
                         f"intent {intent}: bad pattern {pattern!r}: {err}", raw, lang
                     ) from err
             out[str(lang)] = tuple(compiled)
         return out
+
+    def execute(self, name: str, raw: Any, where: Any) -> _Execute:
+        if not isinstance(raw, dict) or not (
+            isinstance(raw.get("intent"), str) or isinstance(raw.get("service"), str)
+        ):
+            raise self.fail(
+                f"intent {name}: execute needs an HA intent or a service", where, "execute"
+            )
+        if unknown := sorted(str(k) for k in set(raw) - {"intent", "service", "data", "defaults"}):
+            raise self.fail(f"intent {name}: execute: unknown key {unknown[0]!r}", raw)
+        ha_intent = raw.get("intent")
+        service = raw.get("service")
+        for key, value in (("intent", ha_intent), ("service", service)):
+            if value is not None and not isinstance(value, str):
+                raise self.fail(f"intent {name}: execute {key} must be text", raw, key)
+        if service is not None and not re.fullmatch(r"[a-z_]+\.[a-z_]+", service):
+            raise self.fail(
+                f"intent {name}: service {service!r} is not domain.service", raw, "service"
+            )
+        data = self.mapping(f"intent {name}: execute data", raw.get("data"), raw, "data")
+        if not all(isinstance(v, str) for v in data.values()):
+            raise self.fail(
+                f"intent {name}: execute data must map fields to slot names", raw, "data"
+            )
+        defaults = self.mapping(
+            f"intent {name}: execute defaults", raw.get("defaults"), raw, "defaults"
+        )
+        for value in defaults.values():
+            if not (_is_scalar(value) or (isinstance(value, list) and all(map(_is_scalar, value)))):
+                raise self.fail(
+                    f"intent {name}: execute defaults must be values or lists of values",
+                    raw,
+                    "defaults",
+                )
+        return _Execute(ha_intent, service, dict(data), dict(defaults))
+
+    def confirm(self, name: str, raw: Any) -> tuple[bool, frozenset[str]]:
+        confirm = raw.get("confirm")
+        if confirm is None:
+            return False, frozenset()
+        if confirm == "always":
+            return True, frozenset()
+        if isinstance(confirm, dict) and set(confirm) == {"device_class"}:
+            classes = self.texts(
+                f"intent {name}: confirm device_class", confirm["device_class"], raw, "confirm"
+            )
+            return False, frozenset(classes)
+        raise self.fail(
+            f"intent {name}: confirm must be 'always' or {{device_class: [...]}}", raw, "confirm"
+        )
 
     def intent(self, name: str, raw: Any, where: Any) -> IntentSpec:
         if not isinstance(raw, dict):
@@ -209,72 +263,47 @@ class _Reader:
             "confirm",
             "refuse",
         }
-        if unknown := sorted(set(raw) - known):
+        if unknown := sorted(str(k) for k in set(raw) - known):
             raise self.fail(f"intent {name}: unknown key {unknown[0]!r}", raw, unknown[0])
         # Optional: the intent's name is often description enough, and every
         # word of it is sent with every request.
         description = raw.get("description", "")
         if not isinstance(description, str):
             raise self.fail(f"intent {name}: description must be text", raw, "description")
-        raw_slots = raw.get("slots") or {}
-        if not isinstance(raw_slots, dict):
-            raise self.fail(f"intent {name}: slots must be a mapping", raw, "slots")
-        slots = {str(k): self.slot(name, str(k), v, raw_slots) for k, v in raw_slots.items()}
+        raw_slots = self.mapping(f"intent {name}: slots", raw.get("slots"), raw, "slots")
+        slots = {k: self.slot(name, k, v, raw_slots) for k, v in raw_slots.items()}
         responses = raw.get("responses")
-        if not isinstance(responses, dict) or not all(
-            isinstance(responses.get(lang), str) for lang in LANGUAGES
+        if (
+            not isinstance(responses, dict)
+            or not all(isinstance(responses.get(lang), str) for lang in LANGUAGES)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in responses.items())
         ):
             raise self.fail(
-                f"intent {name} needs responses for {' and '.join(LANGUAGES)}", raw, "responses"
-            )
-        refuse = bool(raw.get("refuse", False))
-        execute = raw.get("execute")
-        ha_intent = service = None
-        data: dict[str, str] = {}
-        defaults: dict[str, Any] = {}
-        if not refuse:
-            if not isinstance(execute, dict) or not (
-                isinstance(execute.get("intent"), str) or isinstance(execute.get("service"), str)
-            ):
-                raise self.fail(
-                    f"intent {name}: execute needs an HA intent or a service", raw, "execute"
-                )
-            ha_intent = execute.get("intent")
-            service = execute.get("service")
-            if service is not None and not re.fullmatch(r"[a-z_]+\.[a-z_]+", service):
-                raise self.fail(
-                    f"intent {name}: service {service!r} is not domain.service", execute, "service"
-                )
-            data = {str(k): str(v) for k, v in (execute.get("data") or {}).items()}
-            defaults = dict(execute.get("defaults") or {})
-        examples_raw = raw.get("examples") or {}
-        examples = {
-            str(lang): tuple(str(e) for e in items)
-            for lang, items in examples_raw.items()
-            if isinstance(items, list)
-        }
-        confirm = raw.get("confirm")
-        confirm_always = confirm == "always"
-        confirm_classes: frozenset[str] = frozenset()
-        if isinstance(confirm, dict):
-            confirm_classes = frozenset(str(c) for c in confirm.get("device_class", []))
-        elif confirm not in (None, "always"):
-            raise self.fail(
-                f"intent {name}: confirm must be 'always' or {{device_class: [...]}}",
+                f"intent {name} needs text responses for {' and '.join(LANGUAGES)}",
                 raw,
-                "confirm",
+                "responses",
             )
+        refuse = raw.get("refuse", False)
+        if not isinstance(refuse, bool):
+            raise self.fail(f"intent {name}: refuse must be true or false", raw, "refuse")
+        how = (
+            _Execute(None, None, {}, {}) if refuse else self.execute(name, raw.get("execute"), raw)
+        )
+        examples = self.per_language(
+            f"intent {name}: examples", raw.get("examples"), raw, "examples"
+        )
+        confirm_always, confirm_classes = self.confirm(name, raw)
         return IntentSpec(
             name=name,
             description=description.strip(),
             slots=slots,
-            responses={str(k): str(v) for k, v in responses.items()},
+            responses=dict(responses),
             examples=examples,
             local=self.patterns(name, raw.get("local"), raw),
-            ha_intent=ha_intent,
-            service=service,
-            data=data,
-            defaults=defaults,
+            ha_intent=how.intent,
+            service=how.service,
+            data=how.data,
+            defaults=how.defaults,
             confirm_always=confirm_always,
             confirm_device_classes=confirm_classes,
             refuse=refuse,
@@ -283,13 +312,41 @@ class _Reader:
         )
 
 
-def _parse(path: str, text: str) -> tuple[dict[str, IntentSpec], dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class _Execute:
+    intent: str | None
+    service: str | None
+    data: dict[str, str]
+    defaults: dict[str, Any]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__
+
+
+def _parse(
+    path: str, text: str
+) -> tuple[dict[str, IntentSpec], dict[str, dict[str, tuple[str, ...]]]]:
     reader = _Reader(path)
     doc = reader.load(text)
     if doc is None:
         return {}, {}
     if not isinstance(doc, dict):
         raise reader.fail("the catalogue must be a mapping with an 'intents' key", doc)
+    if unknown := sorted(str(k) for k in set(doc) - {"version", "domains", "intents"}):
+        raise reader.fail(f"unknown key {unknown[0]!r}", doc, unknown[0])
     raw_intents = doc.get("intents") or {}
     if not isinstance(raw_intents, dict):
         raise reader.fail("'intents' must map intent names to definitions", doc, "intents")
@@ -300,9 +357,11 @@ def _parse(path: str, text: str) -> tuple[dict[str, IntentSpec], dict[str, Any]]
         if name in (UNCLEAR, OUT_OF_SCOPE):
             raise reader.fail(f"{name!r} is reserved", raw_intents, name)
         intents[name] = reader.intent(name, raw, raw_intents)
-    domains = doc.get("domains") or {}
-    if not isinstance(domains, dict):
-        raise reader.fail("'domains' must be a mapping", doc, "domains")
+    raw_domains = reader.mapping("'domains'", doc.get("domains"), doc, "domains")
+    domains = {
+        domain: reader.per_language(f"domains.{domain}", words, raw_domains, domain)
+        for domain, words in raw_domains.items()
+    }
     return intents, domains
 
 
@@ -325,8 +384,8 @@ def parse_catalogue(texts: list[tuple[str, str]]) -> Catalogue:
         intents.update(file_intents)
         for domain, words in file_domains.items():
             merged = domains.setdefault(str(domain), {})
-            for lang, items in (words or {}).items():
-                merged[str(lang)] = tuple(merged.get(str(lang), ())) + tuple(str(w) for w in items)
+            for lang, items in words.items():
+                merged[lang] = merged.get(lang, ()) + items
     if not intents:
         raise CatalogueError("no intents defined", path=texts[0][0] if texts else "")
     return Catalogue(intents=intents, domains=domains, version=digest.hexdigest()[:12])

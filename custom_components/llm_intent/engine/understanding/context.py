@@ -3,7 +3,8 @@
 Kept per conversation and per device for the context TTL, then forgotten, so
 "a teraz wyłącz" acts on the last target only while that is still fresh. A
 pending confirmation or question lives only ``CONFIRM_WINDOW_S``: a "tak" that
-comes later must not unlock a door.
+comes later must not unlock a door. It belongs to whoever caused it: another
+user's "tak" in the same conversation or on the same device answers nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ class PendingAction:
     ask_slot: str | None = None
     candidates: tuple[str, ...] = ()
     needs_confirmation: bool = False
+    # Who caused it: only the same user (and, when it came from one, the same
+    # registered device) may answer it. None is an anonymous caller, which
+    # only another anonymous caller on the same device matches.
+    user_id: str | None = None
+    device_id: str | None = None
+    # Recognised by the host's own matching: HA's intent of this name runs, not the catalogue's.
+    builtin: bool = False
+
+    def answerable_by(self, user_id: str | None, device_id: str | None) -> bool:
+        if user_id != self.user_id:
+            return False
+        return self.device_id is None or device_id == self.device_id
 
 
 @dataclass(frozen=True, slots=True)

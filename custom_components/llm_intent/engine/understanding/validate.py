@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from ..home import Home
+from ..language.plain_text import plain_text
 from ..types import IntentReply
 from .catalogue import OUT_OF_SCOPE, UNCLEAR, Catalogue, SlotSpec
 from .recognition import Recognition, lock_states
@@ -73,7 +74,7 @@ def _number(spec: SlotSpec, value: Any) -> float | None:
             value = float(value.replace(",", ".").rstrip("%").strip())
         except ValueError:
             return None
-    if not isinstance(value, int | float) or math.isnan(value):
+    if not isinstance(value, int | float) or not math.isfinite(value):
         return None
     if spec.min is not None and value < spec.min:
         return None
@@ -122,16 +123,28 @@ def _check_slot(
         if str(value).lower() not in COLORS:
             raise ValueError(f"unknown colour {value!r}")
         return str(value).lower(), None, None
-    if not isinstance(value, str | int | float) or len(str(value)) > MAX_STRING:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int | float)
+        or len(str(value)) > MAX_STRING
+    ):
         raise ValueError(f"{spec.name} must be a short string")
-    return str(value), None, None
+    # A free-text slot can be read back in the answer ("{name}"): plain text only.
+    text = plain_text(str(value), MAX_STRING)
+    if not text:
+        raise ValueError(f"{spec.name} has no text")
+    return text, None, None
 
 
 def validate_reply(
     reply: IntentReply, catalogue: Catalogue, home: Home, lang: str, *, min_confidence: float = 0.5
 ) -> Recognition | Rejection:
+    # Replies reach here from providers, the cache and the bridge: check again.
+    if not math.isfinite(reply.confidence) or not 0.0 <= reply.confidence <= 1.0:
+        return Rejection("invalid_confidence", repr(reply.confidence)[:40])
+    question = plain_text(reply.clarify_question or "") or None
     if reply.intent == UNCLEAR:
-        return Rejection("unclear", question=reply.clarify_question or None)
+        return Rejection("unclear", question=question)
     if reply.intent == OUT_OF_SCOPE:
         return Rejection("out_of_scope")
     spec = catalogue.get(reply.intent)
@@ -157,7 +170,7 @@ def validate_reply(
     for key, value in spec.defaults.items():
         slots.setdefault(key, value)
     if reply.confidence < min_confidence:
-        return Rejection("low_confidence", question=reply.clarify_question or None)
+        return Rejection("low_confidence", question=question)
     lock_states(slots, entity_ids)
     return Recognition(
         intent=spec.name,

@@ -12,11 +12,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import anthropic
+from anthropic._base_client import get_platform
 
 from ...errors import InvalidOutputError
-from ...types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from ...types import AnswerKind, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from .generated import data_from_object
 from .intent_reply import intent_from_object
-from .sdk_common import SdkProvider, sdk_result
+from .sdk_common import Answer, SdkProvider, sdk_result
 
 if TYPE_CHECKING:
     import httpx
@@ -26,6 +28,8 @@ TOOL_DESCRIPTION = (
     "Report the recognised smart-home intent, its slots, your confidence, "
     "and a clarifying question when the request is ambiguous."
 )
+DATA_TOOL_NAME = "report_data"
+DATA_TOOL_DESCRIPTION = "Report the requested data, following the input schema exactly."
 
 
 class AnthropicProvider(SdkProvider):
@@ -49,6 +53,11 @@ class AnthropicProvider(SdkProvider):
             http_client=http_client,
         )
         self._owns_client = http_client is None
+        # The SDK imports several hundred modules on first use of a resource and works
+        # out its platform headers on the first request. Both happen here, in the
+        # constructor that callers run in an executor, not on the event loop later.
+        _ = (self._client.messages, self._client.models)
+        self._client.platform_headers()
 
     async def recognize(
         self,
@@ -64,14 +73,7 @@ class AnthropicProvider(SdkProvider):
                 temperature=request.temperature,
                 system=request.system,
                 messages=[{"role": "user", "content": request.user}],
-                tools=[
-                    {
-                        "name": TOOL_NAME,
-                        "description": TOOL_DESCRIPTION,
-                        "input_schema": request.schema,
-                    }
-                ],
-                tool_choice={"type": "tool", "name": TOOL_NAME},
+                **_tool_arguments(request),
                 timeout=timeout,
             ),
             timeout=timeout,
@@ -82,16 +84,31 @@ class AnthropicProvider(SdkProvider):
             label=self.label,
             model=self.model,
             usage_of=_usage,
-            answer_of=self._answer,
+            answer_of=lambda message: self._answer(message, request.answer),
         )
 
-    def _answer(self, message: Any) -> tuple[IntentReply, str]:
-        tool_input = _tool_input(message, self.label)
+    def _answer(self, message: Any, answer: AnswerKind) -> Answer:
+        _check_stop(message, self.label)
+        if answer is AnswerKind.TEXT:
+            text = _text(message, self.label)
+            return None, text, text
+        if answer is AnswerKind.DATA:
+            data = data_from_object(
+                _tool_input(message, DATA_TOOL_NAME, self.label), provider=self.label
+            )
+            return None, data, json.dumps(data, ensure_ascii=False)
+        tool_input = _tool_input(message, TOOL_NAME, self.label)
         reply = intent_from_object(tool_input, provider=self.label)
-        return reply, json.dumps(tool_input, ensure_ascii=False)
+        return reply, None, json.dumps(tool_input, ensure_ascii=False)
 
     async def validate(self, *, timeout: float) -> None:
         await self._send(self._client.models.list(limit=1, timeout=timeout), timeout=timeout)
+
+    def prepare(self) -> None:
+        """Load what the SDK otherwise loads on the first request (blocking: run in an executor)."""
+        _ = self._client.messages
+        if self._client._platform is None:
+            self._client._platform = get_platform()
 
     async def aclose(self) -> None:
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""
@@ -114,14 +131,44 @@ def _usage(message: Any) -> Usage:
     )
 
 
-def _tool_input(message: Any, label: str) -> Any:
+def _tool_arguments(request: ProviderRequest) -> dict[str, Any]:
+    """A structured answer is a forced tool call: the tool input is the answer."""
+    if request.answer is AnswerKind.TEXT:
+        return {}
+    name, description = (
+        (DATA_TOOL_NAME, DATA_TOOL_DESCRIPTION)
+        if request.answer is AnswerKind.DATA
+        else (TOOL_NAME, TOOL_DESCRIPTION)
+    )
+    return {
+        "tools": [{"name": name, "description": description, "input_schema": request.schema}],
+        "tool_choice": {"type": "tool", "name": name},
+    }
+
+
+def _check_stop(message: Any, label: str) -> None:
     if getattr(message, "stop_reason", None) == "max_tokens":
         raise InvalidOutputError(
             f"{label}: answer cut off at the output-token limit", provider=label
         )
     if getattr(message, "stop_reason", None) == "refusal":
         raise InvalidOutputError(f"{label}: model refused to answer", provider=label)
+
+
+def _tool_input(message: Any, name: str, label: str) -> Any:
     for block in getattr(message, "content", None) or []:
-        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == TOOL_NAME:
+        if getattr(block, "type", None) == "tool_use" and getattr(block, "name", None) == name:
             return getattr(block, "input", None)
-    raise InvalidOutputError(f"{label}: answer has no {TOOL_NAME} tool call", provider=label)
+    raise InvalidOutputError(f"{label}: answer has no {name} tool call", provider=label)
+
+
+def _text(message: Any, label: str) -> str:
+    parts = [
+        str(getattr(block, "text", ""))
+        for block in getattr(message, "content", None) or []
+        if getattr(block, "type", None) == "text"
+    ]
+    text = "".join(parts)
+    if not text.strip():
+        raise InvalidOutputError(f"{label}: answer has no text content", provider=label)
+    return text

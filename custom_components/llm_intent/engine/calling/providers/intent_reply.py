@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from ...errors import InvalidOutputError
+from ...language.plain_text import plain_text
 from ...types import IntentReply
 
 
@@ -59,9 +60,10 @@ def _confidence(raw: Any, provider: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise _invalid(provider, "confidence is not a number")
     value = float(raw)
-    if math.isnan(value):
-        raise _invalid(provider, "confidence is not a number")
-    return min(max(value, 0.0), 1.0)
+    # 1e999 in JSON decodes to infinity; clamping it would turn garbage into certainty.
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise _invalid(provider, "confidence is not a number from 0 to 1")
+    return value
 
 
 def _question(raw: Any, provider: str) -> str | None:
@@ -69,4 +71,5 @@ def _question(raw: Any, provider: str) -> str | None:
         return None
     if not isinstance(raw, str):
         raise _invalid(provider, "clarify_question is not a string")
-    return raw.strip() or None
+    # Spoken or shown to the user as it is: only plain text passes.
+    return plain_text(raw) or None

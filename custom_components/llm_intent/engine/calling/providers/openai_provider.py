@@ -14,11 +14,13 @@ import time
 from typing import TYPE_CHECKING, Any, cast
 
 import openai
+from openai._base_client import get_platform
 
 from ...errors import InvalidOutputError
-from ...types import IntentReply, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from ...types import AnswerKind, ProviderConfig, ProviderRequest, ProviderResult, Usage
+from .generated import data_from_text
 from .intent_reply import intent_from_text
-from .sdk_common import SdkProvider, sdk_result
+from .sdk_common import Answer, SdkProvider, sdk_result
 
 if TYPE_CHECKING:
     import httpx
@@ -61,6 +63,11 @@ class OpenAIProvider(SdkProvider):
             http_client=cast("Any", http_client),
         )
         self._owns_client = http_client is None
+        # The SDK imports several hundred modules on first use of a resource and works
+        # out its platform headers on the first request. Both happen here, in the
+        # constructor that callers run in an executor, not on the event loop later.
+        _ = (self._client.chat.completions, self._client.models)
+        self._client.platform_headers()
 
     async def recognize(
         self,
@@ -83,18 +90,31 @@ class OpenAIProvider(SdkProvider):
             label=self.label,
             model=self.model,
             usage_of=_usage,
-            answer_of=self._answer,
+            answer_of=lambda completion: self._answer(completion, request.answer),
         )
 
-    def _answer(self, completion: Any) -> tuple[IntentReply, str]:
+    def _answer(self, completion: Any, answer: AnswerKind) -> Answer:
         text = _answer_text(completion, self.label)
-        return intent_from_text(text, provider=self.label), text
+        if answer is AnswerKind.INTENT:
+            return intent_from_text(text, provider=self.label), None, text
+        return None, data_from_text(text, answer, provider=self.label), text
 
     async def validate(self, *, timeout: float) -> None:
         await self._send(
             self._client.models.list(extra_headers=self._extra_headers, timeout=timeout),
             timeout=timeout,
         )
+
+    def prepare(self) -> None:
+        """Load what the SDK otherwise loads on the first request (blocking: run in an executor).
+
+        Its request classes are imported lazily and its platform header runs
+        ``uname``: seconds on a slow machine, which the first voice command
+        after a restart would spend inside its deadline.
+        """
+        _ = self._client.chat.completions
+        if self._client._platform is None:
+            self._client._platform = get_platform()
 
     async def aclose(self) -> None:
         """Close the SDK's own HTTP client; a shared one stays open for its owner."""
@@ -103,17 +123,24 @@ class OpenAIProvider(SdkProvider):
 
     def _arguments(self, request: ProviderRequest) -> dict[str, Any]:
         system = request.system
-        if self._config.structured_output == "json_object":
+        response_format: dict[str, Any] | None
+        if request.answer is AnswerKind.TEXT:
+            response_format = None
+        elif self._config.structured_output == "json_object":
             # Without json_schema support the schema can only travel in the prompt.
             system += (
                 "\n\nReply with one JSON object that follows this JSON schema:\n"
                 + json.dumps(request.schema, ensure_ascii=False, separators=(",", ":"))
             )
-            response_format: dict[str, Any] = {"type": "json_object"}
+            response_format = {"type": "json_object"}
         else:
             response_format = {
                 "type": "json_schema",
-                "json_schema": {"name": "intent", "strict": False, "schema": request.schema},
+                "json_schema": {
+                    "name": str(request.answer),
+                    "strict": False,
+                    "schema": request.schema,
+                },
             }
         arguments: dict[str, Any] = {
             "model": self.model,
@@ -121,8 +148,9 @@ class OpenAIProvider(SdkProvider):
                 {"role": "system", "content": system},
                 {"role": "user", "content": request.user},
             ],
-            "response_format": response_format,
         }
+        if response_format is not None:
+            arguments["response_format"] = response_format
         # OpenAI renamed max_tokens; compatible servers mostly know only the old name.
         if self._compatible:
             arguments["max_tokens"] = request.max_output_tokens

@@ -22,6 +22,10 @@ from ...types import IntentReply, ProviderConfig, ProviderResult, Usage
 from .errors_map import bounded, error_detail, error_for_status, redact
 from .headers import parse_rate_limits
 
+# What a provider read from a reply: the intent (INTENT requests) or the
+# generated data (TEXT and DATA requests), and the raw text kept for the ledger.
+type Answer = tuple[IntentReply | None, Any, str]
+
 
 class SdkProvider:
     """What a provider built on one of the SDKs shares: names, and calls bounded in time.
@@ -85,13 +89,12 @@ def sdk_result(
     label: str,
     model: str,
     usage_of: Callable[[Any], Usage],
-    answer_of: Callable[[Any], tuple[IntentReply, str]],
+    answer_of: Callable[[Any], Answer],
 ) -> ProviderResult:
     """The ProviderResult for an SDK raw response that arrived after ``started``.
 
-    ``answer_of`` turns the parsed body into the intent reply and the raw text
-    kept for the ledger; an InvalidOutputError it raises still carries the
-    usage and rate limits, since the tokens were spent.
+    ``answer_of`` turns the parsed body into an ``Answer``; an InvalidOutputError
+    it raises still carries the usage and rate limits, since the tokens were spent.
     """
     latency = time.monotonic() - started
     rate_limits = parse_rate_limits(raw.headers)
@@ -105,7 +108,7 @@ def sdk_result(
         ) from None
     usage = usage_of(parsed)
     try:
-        reply, text = answer_of(parsed)
+        reply, data, text = answer_of(parsed)
     except InvalidOutputError as err:
         err.usage = usage
         err.rate_limits = rate_limits
@@ -118,4 +121,5 @@ def sdk_result(
         latency_s=latency,
         raw=text,
         rate_limits=rate_limits,
+        data=data,
     )

@@ -1,0 +1,1 @@
+"""What an installer (HACS, Home Assistant) checks about the package."""

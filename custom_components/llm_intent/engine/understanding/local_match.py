@@ -483,7 +483,10 @@ def match_local(
         if domain == "cover" and "device_class" in spec.slots and used:
             # "rolety" are the blinds, not the garage door or the awning.
             classes = _cover_classes(tokens[min(used)], lang)
-            if classes:
+            # Only where the home files its covers by class; unclassed covers stay reachable.
+            if classes and any(
+                e.domain == "cover" and e.device_class in classes for e in home.entities
+            ):
                 slots["device_class"] = classes
 
     _fill_values(spec, tokens, lang, slots, understood)

@@ -247,11 +247,11 @@ def builtin_acceptable(
     home or a media command, the recognition is not what was said.
     """
     index = home.index("area", lang)
-    for key in ("name", "search_query", "timer_name"):
+    # Only wildcard slots: an entity's name comes from HA's own list of exposed names.
+    keys = ("name", "search_query") if "Timer" in intent else ("search_query", "timer_name")
+    for key in keys:
         value = slots.get(key)
         if not isinstance(value, str) or not value:
-            continue
-        if key == "name" and home.index("entity", lang).resolve(value) is not None:
             continue
         if index.find_all(value):
             return False

@@ -23,6 +23,7 @@ from .dataset import load_dataset
 from .fixture_home import load_fixture_home
 from .generated_home import grow_home
 from .ha_jobs import CORE, LLM_INTENT, SYSTEMS, Job
+from .local_latency import measure as measure_local, scaling_table
 from .recall import DEFAULT_FIXTURES, eval_sets, measure
 
 ROOT = Path(__file__).parents[1]
@@ -206,6 +207,8 @@ def run_mode(mode: str, args: argparse.Namespace, stamp: str) -> tuple[str, dict
                 ("failures", "10% failures and 2% hangs"),
             )
         )
+        # The local path's own time as the home grows (52 and 1,000 entities).
+        text += "\n\n" + scaling_table(measure_local())
     else:
         text = burst_table(
             {s: runs(s, "") for s in systems},

@@ -34,6 +34,7 @@ from custom_components.llm_intent.engine.pipeline import (
     Pipeline,
     Settings,
 )
+from custom_components.llm_intent.engine.understanding.builtin import RESOLVED_TARGETS
 from custom_components.llm_intent.engine.understanding.catalogue import (
     Catalogue,
     IntentSpec,
@@ -43,7 +44,6 @@ from custom_components.llm_intent.engine.understanding.context import Context, C
 from custom_components.llm_intent.engine.understanding.precision import builtin_acceptable
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
 from custom_components.llm_intent.ha_actions import _HA_SLOTS, HAExecutor, _targets
-from custom_components.llm_intent.ha_local import HALocalAgent
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR, Record
 from .effect import Effect, effect_values, outcome_of
@@ -118,6 +118,8 @@ class _Seen:
 
     effect: Effect | None = None
     slots: dict[str, Any] = field(default_factory=dict)
+    # Recognised by the built-in agent, held back for the integration's safety gate.
+    held: bool = False
 
 
 class RecognisingBuiltinAgent:
@@ -152,10 +154,17 @@ class RecognisingBuiltinAgent:
         if targets is None:
             # HA answers "no such device" with an error, which the integration passes on.
             return None
-        rec = HALocalAgent(self.hass).recognition(result, command)
-        if rec is not None and not gate(rec):
-            # As in the product: HA does not act; the integration's own path takes it.
-            return LocalAnswer("", rec.intent, False, held=rec)
+        rec = Recognition(
+            result.intent.name,
+            slots,
+            1.0,
+            entity_ids=tuple(sorted(targets)),
+            extra={RESOLVED_TARGETS: True},
+        )
+        if not gate(rec):
+            # Held back for the integration's own safety gate, which acts (here: resolves) on it.
+            self.seen.held = True
+            return LocalAnswer("", result.intent.name, False, held=rec)
         self.seen.effect = Effect(result.intent.name, targets or None, effect_values(slots))
         self.seen.slots = slots
         return LocalAnswer("", result.intent.name, True, tuple(sorted(targets)))
@@ -308,7 +317,7 @@ async def run_product(
         if turn is not None:
             contexts.save(record.id, None, Context(last=turn))
         satellite = fixtures.area_id(record.area) if record.area else None
-        seen.effect = None
+        seen.effect, seen.held = None, False
         outcome = await pipeline.handle(
             Command(
                 record.text,
@@ -333,7 +342,7 @@ async def run_product(
             text=record.text,
             expected_intent=record.intent,
             expected_slots=dict(record.slots),
-            path=BUILTIN if seen.effect is not None else str(outcome.path),
+            path=BUILTIN if seen.effect is not None or seen.held else str(outcome.path),
             intent=predicted.intent if predicted is not None else None,
             slots=dict(seen.slots if seen.effect is not None else outcome.slots)
             if predicted is not None

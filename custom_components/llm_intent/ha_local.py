@@ -18,15 +18,20 @@ from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import intent
 
-from .engine.pipeline import Command, Gate, LocalAnswer
+from .engine.pipeline import Command, Gate, HomeSource, LocalAnswer
+from .engine.understanding.answers import lang_of
 from .engine.understanding.builtin import RESOLVED_TARGETS
 from .engine.understanding.effects import READ_ONLY_INTENTS
+from .engine.understanding.precision import builtin_acceptable
 from .engine.understanding.recognition import Recognition
 
 
 class HALocalAgent:
-    def __init__(self, hass: HomeAssistant, disabled: Collection[str] = ()) -> None:
+    def __init__(
+        self, hass: HomeAssistant, homes: HomeSource | None = None, disabled: Collection[str] = ()
+    ) -> None:
         self.hass = hass
+        self.homes = homes
         # Intents switched off in the options: Home Assistant's matching skips them too.
         self.disabled = frozenset(disabled)
 
@@ -47,6 +52,14 @@ class HALocalAgent:
                 return True  # switched off in the options: not matched here either
             if result.unmatched_entities:
                 return False  # HA acts on nothing and answers nothing for these
+            if self.homes is not None and not builtin_acceptable(
+                command.text,
+                lang_of(command.language),
+                result.intent.name,
+                {e.name: e.value for e in result.entities_list},
+                self.homes.home(),
+            ):
+                return True  # a wildcard swallowed a place or a media command: the own path
             rec = self.recognition(result, command)
             if rec is None:
                 return True  # targets HA's handler would not find: left to the own path

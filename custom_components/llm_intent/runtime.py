@@ -219,7 +219,7 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         HAExecutor(hass, homes),
         clock,
         ContextStore(clock, float(options.get(CONF_CONTEXT_TTL, DEFAULT_CONTEXT_TTL))),
-        local_agent=HALocalAgent(hass, disabled),
+        local_agent=HALocalAgent(hass, homes, disabled),
         # Without a cheaper model the paid path is the pipeline's backend itself.
         llm=degrading if degrading is not None and degrading.cheaper is not None else llm,
         cache=pipeline_cache,

@@ -62,3 +62,18 @@ def test_wrong_actions_are_counted_against_actions_per_path() -> None:
     assert summary["all"]["actions"] == 3
     assert summary["all"]["right"] == 3
     assert summary["all"]["n"] == 5
+
+
+def test_the_large_home_keeps_the_fixture_home_and_grows_to_a_thousand() -> None:
+    from benchmarks.fixture_home import load_fixture_home
+    from benchmarks.local_latency import grown_home, scaling_table
+
+    from .test_eval import HOME
+
+    small = load_fixture_home(HOME).engine_home()
+    big = grown_home(small, 1000)
+    assert len(big.entities) == 1000
+    assert big.entities[: len(small.entities)] == small.entities
+    assert all(e.area_id in big.area_by_id for e in big.entities if e.area_id)
+    table = scaling_table({"52": {"entities": 52, "n": 3, "p50": 0.2, "p99": 0.5, "cpu_p99": 0.4}})
+    assert "own p99 ms" in table and "52" in table

@@ -28,6 +28,7 @@ from .understanding.builtin import builtin_spec
 from .understanding.catalogue import Catalogue, IntentSpec
 from .understanding.context import Context, ContextStore, OpenQuestion, PendingAction, Turn
 from .understanding.local_match import FOLLOW_UP_TOO, match_local, needs_target
+from .understanding.precision import local_acceptable
 from .understanding.prompt import PROMPT_VERSION, build_request
 from .understanding.recognition import Recognition
 from .understanding.safety import Verdict, names_a_target, verdict
@@ -309,6 +310,11 @@ class Pipeline:
 
         lang2 = lang_of(lang)
         local_rec = match_local(command.text, lang2, home, self.catalogue, ctx)
+        if local_rec is not None and not local_acceptable(
+            local_rec, command.text, lang2, home, self.catalogue
+        ):
+            # Incomplete or ambiguous: the cache or the model decides, or nobody acts.
+            local_rec = None
         if local_rec is not None and local_rec.confidence >= CONFIDENT_LOCAL:
             return await self._act(command, home, ctx, local_rec, Path.LOCAL)
 

@@ -19,6 +19,7 @@ from ..language.names import NameMatch
 from ..language.normalize import fold, parse_number
 from .catalogue import Catalogue, IntentSpec
 from .context import Context
+from .precision import class_in_plural
 from .recognition import Recognition, lock_states
 
 # Words that carry no meaning for recognition; a sentence made of a pattern,
@@ -208,6 +209,9 @@ TARGETLESS_INTENTS = frozenset(
         "HassCancelTimer",
         "HassNevermind",
     }
+)
+_MEDIA_INTENTS = frozenset(
+    {"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume"}
 )
 # Words that make a command about every device of a kind ("wyłącz wszystkie światła").
 _EVERYWHERE = {
@@ -453,6 +457,9 @@ def match_local(
 
     if entity_matches and "name" in spec.slots:
         chosen = _choose_entity(entity_matches, home, area_id)
+        if chosen is not None and class_in_plural(chosen.name, tokens, catalogue, lang):
+            # "wyłącz wentylatory": the kind, not the one fan named "Wentylator".
+            chosen = None
         if chosen is not None:
             entity = home.entity_by_id[chosen.key]
             slots["name"] = entity.name
@@ -473,12 +480,33 @@ def match_local(
             target_words = _original_words(text, tokens, min(used), max(used) + 1)
         elif used:
             understood |= used
+        if domain == "cover" and "device_class" in spec.slots and used:
+            # "rolety" are the blinds, not the garage door or the awning.
+            classes = _cover_classes(tokens[min(used)], lang)
+            # Only where the home files its covers by class; unclassed covers stay reachable.
+            if classes and any(
+                e.domain == "cover" and e.device_class in classes for e in home.entities
+            ):
+                slots["device_class"] = classes
 
     _fill_values(spec, tokens, lang, slots, understood)
     lock_states(slots, entity_ids)
 
     missing: dict[str, Any] = {}
     has_target = any(k in slots for k in ("name", "area", "floor"))
+    if (
+        spec.name in _MEDIA_INTENTS
+        and not has_target
+        and "area" in spec.slots
+        and context.satellite_area_id
+        and home.entities_in(context.satellite_area_id, "media_player")
+    ):
+        # "pauza" said to a speaker means this room's players, not every one in the house.
+        heard_in = home.area_by_id.get(context.satellite_area_id)
+        if heard_in is not None:
+            slots["area"] = heard_in.name
+            area_id = heard_in.area_id
+            context_used = has_target = True
     if needs_target(spec) and not has_target:
         if context.last is not None and hit is not None and _is_bare(tokens, hit, spans):
             # "a teraz wyłącz" / "jaśniej": act on what the previous turn acted on.
@@ -520,6 +548,36 @@ def match_local(
     )
 
 
+# Cover words and the device classes they name; a home may file its shutters as blinds.
+_COVER_CLASSES: dict[str, dict[str, list[str]]] = {
+    "pl": {
+        "rolet": ["blind", "shutter"],
+        "zaluzj": ["blind", "shutter"],
+        "okiennic": ["shutter"],
+        "zaslon": ["curtain"],
+        "markiz": ["awning"],
+        "bram": ["garage", "gate"],
+        "garaz": ["garage"],
+    },
+    "en": {
+        "blind": ["blind", "shutter"],
+        "shutter": ["blind", "shutter"],
+        "shade": ["shade", "blind"],
+        "curtain": ["curtain"],
+        "awning": ["awning"],
+        "garage": ["garage"],
+        "gate": ["gate"],
+    },
+}
+
+
+def _cover_classes(token: str, lang: str) -> list[str] | None:
+    for stem, classes in _COVER_CLASSES.get(lang, {}).items():
+        if token.startswith(stem):
+            return list(classes)
+    return None
+
+
 def _is_bare(tokens: list[str], hit: _Hit, spans: list[tuple[int, int]]) -> bool:
     """True when the sentence is only the verb plus filler ("a teraz wyłącz")."""
     return all(i in hit.covered or len(t) <= 5 for i, t in enumerate(tokens))
@@ -551,9 +609,20 @@ def _fill_values(
                 if unit.startswith(stem):
                     slots[slot] = int(value)
                     understood |= set(range(start, end + 1))
-        if "pol" in tokens and any(t.startswith("godzin") for t in tokens):
-            slots.setdefault("minutes", 30)
-            understood |= {i for i, t in enumerate(tokens) if t == "pol" or t.startswith("godzin")}
+        halves = {"godzin": ("minutes", 30), "minut": ("seconds", 30)}
+        for unit, (slot, value) in halves.items():
+            if "pol" in tokens and any(t.startswith(unit) for t in tokens):
+                # "pół minuty" is thirty seconds, not zero minutes.
+                if not slots.get("hours" if unit == "godzin" else "minutes"):
+                    slots.pop("hours" if unit == "godzin" else "minutes", None)
+                slots.setdefault(slot, value)
+                understood |= {i for i, t in enumerate(tokens) if t == "pol" or t.startswith(unit)}
+        if any(t.startswith("poltor") for t in tokens) and any(
+            t.startswith("godzin") for t in tokens
+        ):
+            slots.pop("hours", None)
+            slots["minutes"] = 90
+            understood |= {i for i, t in enumerate(tokens) if t.startswith(("poltor", "godzin"))}
         return
     numeric = next((s for s in _NUMERIC_SLOTS if s in spec.slots), None)
     if numeric is not None and numbers:

@@ -1,9 +1,13 @@
-"""Is a recognition precise enough to act on without asking anyone?
+"""Is a recognition precise enough to act on without a model or a question?
 
 Home Assistant's built-in agent and the local matcher both recognise from
-templates; a template with a wildcard slot can swallow words, and a name
-can be heard in part. A recognition acts only when it is complete and
-unambiguous; anything less is handed on (cache, model) or asked.
+templates; a template with a wildcard slot can swallow words, and a name can
+be heard in part. A recognition acts only when nothing the user said is left
+out of it: a place that was named is the place acted on, a number that was
+said is a value of the command, a timer has a length, a question names what
+it asks about, and the target is of a kind the intent can act on. Anything
+less is handed on (cache, model) or asked; a wrong action is worse than a
+question.
 """
 
 from __future__ import annotations
@@ -12,10 +16,252 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..home import Home
+from ..language.normalize import fold, parse_number
+from .catalogue import Catalogue
+from .recognition import Recognition
+
+# Intents whose targets must be of these kinds (a cover intent never acts on a script).
+INTENT_KINDS: Mapping[str, frozenset[str]] = {
+    "HassOpenCover": frozenset({"cover", "valve"}),
+    "HassCloseCover": frozenset({"cover", "valve"}),
+    "HassSetPosition": frozenset({"cover", "valve"}),
+    "HassLightSet": frozenset({"light"}),
+    "LightBrightnessStep": frozenset({"light"}),
+    "HassClimateSetTemperature": frozenset({"climate"}),
+    "HassClimateGetTemperature": frozenset({"climate", "sensor"}),
+    "ClimateAdjustTemperature": frozenset({"climate"}),
+    "ClimateSetMode": frozenset({"climate"}),
+    "HassMediaPause": frozenset({"media_player"}),
+    "HassMediaUnpause": frozenset({"media_player"}),
+    "HassMediaNext": frozenset({"media_player"}),
+    "HassMediaPrevious": frozenset({"media_player"}),
+    "HassSetVolume": frozenset({"media_player"}),
+    "HassVacuumStart": frozenset({"vacuum"}),
+    "HassVacuumReturnToBase": frozenset({"vacuum"}),
+    "LockLock": frozenset({"lock"}),
+    "LockUnlock": frozenset({"lock"}),
+    "AlarmDisarm": frozenset({"alarm_control_panel"}),
+    "SceneActivate": frozenset({"scene", "script"}),
+    "HassTurnOn": frozenset(
+        {"light", "switch", "fan", "media_player", "climate", "cover", "lock", "scene", "script"}
+        | {"input_boolean", "valve", "vacuum", "humidifier", "siren", "automation", "group"}
+    ),
+}
+INTENT_KINDS = {**INTENT_KINDS, "HassTurnOff": INTENT_KINDS["HassTurnOn"]}
+_VALUE_SLOTS = frozenset(
+    {"brightness", "position", "volume_level", "temperature", "delta", "step", "color"}
+    | {"hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}
+)
+# Words for "half" ("do połowy", "pół minuty") are a value too.
+_HALF = ("polow", "pol", "poltor", "half")
+# Intents that must say what they act on beyond a place: "czy w kuchni?" asks nothing.
+_NEEDS_KIND = frozenset({"HassGetState", "HassTurnOn", "HassTurnOff"})
+_TARGET_KEYS = ("name", "domain", "device_class")
+_SKIP_STEMS = ("nastepn", "kolejn", "poprzedn")
+
+
+def _kinds_of(rec: Recognition, home: Home) -> set[str]:
+    found = {home.entity_by_id[e].domain for e in rec.entity_ids if e in home.entity_by_id}
+    domain = rec.slots.get("domain")
+    if isinstance(domain, str) and domain:
+        found.add(domain)
+    elif isinstance(domain, list | tuple):
+        found |= {str(d) for d in domain}
+    return found
+
+
+def _said_a_number(tokens: list[str], lang: str) -> bool:
+    for i in range(len(tokens)):
+        value, used = parse_number(tokens[i:], lang)
+        if value is not None and used > 0:
+            return True
+    return any(t.startswith(_HALF) for t in tokens if len(t) >= 3 or t == "pol")
+
+
+def _named_places(text: str, lang: str, home: Home) -> tuple[set[str], set[str]]:
+    areas = {m.key for m in home.index("area", lang).find_all(text)}
+    floors = {m.key for m in home.index("floor", lang).find_all(text)}
+    return areas, floors
+
+
+def local_acceptable(
+    rec: Recognition, text: str, lang: str, home: Home, catalogue: Catalogue
+) -> bool:
+    """Whether the local matcher's ``rec`` of ``text`` may act without a model or a question."""
+    if rec.extra.get("missing"):
+        # Not an action: the pipeline asks where.
+        return True
+    spec = catalogue.get(rec.intent)
+    if spec is None:
+        return False
+    slots = rec.slots
+    kinds = _kinds_of(rec, home)
+    allowed = INTENT_KINDS.get(rec.intent)
+    if allowed is not None and kinds and not kinds <= allowed:
+        return False
+    tokens = fold(text).split()
+    if (
+        _said_a_number(tokens, lang)
+        and not any(k in slots for k in _VALUE_SLOTS)
+        and not rec.context_used
+    ):
+        # "podnieś rolety do połowy", "zamknij markizę na 30 %": a value the match lost.
+        return False
+    if rec.intent == "HassStartTimer" and not any(
+        isinstance(slots.get(k), int | float) and slots[k] > 0
+        for k in ("hours", "minutes", "seconds")
+    ):
+        return False
+    if (
+        rec.intent in _NEEDS_KIND
+        and not any(slots.get(k) for k in _TARGET_KEYS)
+        and not rec.entity_ids
+    ):
+        # "czy ciepło w sypialni", "włącz następny utwór w salonie": not everything in the room.
+        return False
+    if rec.intent not in ("HassMediaNext", "HassMediaPrevious") and any(
+        t.startswith(_SKIP_STEMS) for t in tokens
+    ):
+        # "graj następną ścieżkę": a track change the match did not hear.
+        return False
+    if _other_device_named(rec, text, lang, home, allowed):
+        return False
+    if _class_heard_as_a_name(rec, tokens, home, catalogue, lang):
+        return False
+    if _name_heard_in_part(rec, text, lang, home):
+        return False
+    areas, floors = _named_places(text, lang, home)
+    acted_area = rec.area_id
+    named_area = {home.entity_by_id[e].area_id for e in rec.entity_ids if e in home.entity_by_id}
+    if allowed is not None and allowed <= {"vacuum"}:
+        # "odkurz na parterze": where to clean, for the one vacuum there is.
+        return True
+    if floors and not slots.get("floor") and not slots.get("area") and not rec.entity_ids:
+        # "… na parterze" heard, but the match acts on the whole house.
+        return False
+    return not (areas and not (areas & ({acted_area} | named_area)) and not slots.get("floor"))
+
+
+def _other_device_named(
+    rec: Recognition, text: str, lang: str, home: Home, allowed: frozenset[str] | None
+) -> bool:
+    """A device of another kind is named ("zamknij okno w kuchni" names a window sensor)."""
+    if allowed is None:
+        return False
+    places = {i for m in home.index("area", lang).find_all(text) for i in range(m.start, m.end)}
+    for m in home.index("entity", lang).find_all(text):
+        entity = home.entity_by_id.get(m.key)
+        if entity is None or entity.entity_id in rec.entity_ids:
+            continue
+        if entity.domain not in allowed and not set(range(m.start, m.end)) <= places:
+            return True
+    # A name heard only in part still names that device: "okno" is "Okno kuchnia".
+    words = {t for i, t in enumerate(fold(text).split()) if i not in places and len(t) >= 4}
+    heads = _name_heads(home)
+    for word in words:
+        for entity_id, domain, stem in heads.get(word[:4], ()):
+            if domain not in allowed and entity_id not in rec.entity_ids and word.startswith(stem):
+                return True
+    return False
+
+
+_HEADS: dict[str, dict[str, list[tuple[str, str, str]]]] = {}
+
+
+def _name_heads(home: Home) -> dict[str, list[tuple[str, str, str]]]:
+    """Each entity's first name word, by its first four letters; built once per home version."""
+    found = _HEADS.get(home.version)
+    if found is None:
+        found = {}
+        for entity in home.entities:
+            head = fold(entity.name).split()[0] if entity.name.strip() else ""
+            if len(head) >= 4:
+                stem = head[: max(4, len(head) - 2)]
+                found.setdefault(head[:4], []).append((entity.entity_id, entity.domain, stem))
+        if len(_HEADS) >= 4:
+            _HEADS.clear()
+        _HEADS[home.version] = found
+    return found
+
+
+def _name_heard_in_part(rec: Recognition, text: str, lang: str, home: Home) -> bool:
+    """A named target must be heard whole: "sufitowe" alone is not "Światło sufitowe salon".
+
+    Each word of the name (or of one alias) must be said in some form; a word
+    that is the device's own room counts as said when that room is the place
+    in the command ("zamknij żaluzje w kuchni" for "Żaluzje kuchnia").
+    """
+    name = rec.slots.get("name")
+    if not isinstance(name, str) or not name or rec.context_used:
+        return False
+    key = home.index("entity", lang).resolve(name)
+    entity = home.entity_by_id.get(key) if key else None
+    if entity is None:
+        return False
+    said = fold(text).split()
+    room: set[str] = set()
+    area = home.area_by_id.get(entity.area_id or "")
+    heard = {m.key for m in home.index("area", lang).find_all(text)}
+    if area is not None and area.area_id in heard:
+        room = {w for n in (area.name, *area.aliases) for w in fold(n).split()}
+    for candidate in (entity.name, *entity.aliases):
+        words = [w for w in fold(candidate).split() if w not in room]
+        if all(any(t.startswith(_stem(w)) for t in said) for w in words):
+            return False
+    return True
+
+
+def _stem(word: str) -> str:
+    return word[: max(3, min(len(word) - 2, 6))]
+
+
+def _class_heard_as_a_name(
+    rec: Recognition, tokens: list[str], home: Home, catalogue: Catalogue, lang: str
+) -> bool:
+    name = rec.slots.get("name")
+    return isinstance(name, str) and class_in_plural(name, tokens, catalogue, lang)
+
+
+def class_in_plural(name: str, tokens: list[str], catalogue: Catalogue, lang: str) -> bool:
+    """ "wentylatory" names every fan, not the one fan called "Wentylator"."""
+    word = fold(name)
+    if " " in word:
+        return False
+    stems = [s for words in catalogue.domains.values() for s in words.get(lang, ())]
+    if not any(word.startswith(s) for s in stems if " " not in s):
+        return False
+    heard = [t for t in tokens if t != word and t.startswith(word[: max(4, len(word) - 2)])]
+    if not heard:
+        return False
+    everything = any(t.startswith(("wszystk", "kazd", "all", "every")) for t in tokens)
+    return everything or any(t.endswith(("y", "i", "ow", "s")) for t in heard)
 
 
 def builtin_acceptable(
     text: str, lang: str, intent: str, slots: Mapping[str, Any], home: Home
 ) -> bool:
-    """Whether the built-in agent's recognition of ``text`` may be acted on."""
+    """Whether the built-in agent's recognition of ``text`` may be acted on.
+
+    HA's Polish templates have wildcard slots (a timer's name, a media search)
+    that swallow whatever follows; when what they swallowed is a place of this
+    home or a media command, the recognition is not what was said.
+    """
+    index = home.index("area", lang)
+    # Only wildcard slots: an entity's name comes from HA's own list of exposed names.
+    keys = ("name", "search_query") if "Timer" in intent else ("search_query", "timer_name")
+    for key in keys:
+        value = slots.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        if index.find_all(value):
+            return False
+        if key == "search_query" and set(fold(value).split()) & _MEDIA_COMMAND_WORDS:
+            return False
     return True
+
+
+# "następny utwór w salonie" is a media command, not a search for that phrase.
+_MEDIA_COMMAND_WORDS = frozenset(
+    {"nastepny", "nastepna", "nastepne", "poprzedni", "poprzednia", "kolejny", "kolejna"}
+    | {"next", "previous", "pause", "resume"}
+)

@@ -99,11 +99,13 @@ def judge(found: Iterable[Effect], *, named: bool, confirm_always: bool = False)
 def verdict(spec: IntentSpec, rec: Recognition, home: Home) -> Verdict:
     """What may happen with this recognition before anything runs."""
     targets = affected(spec, rec, home)
+    said = rec.slots.get("device_class")
+    said_classes = {said} if isinstance(said, str) else {str(c) for c in said or ()}
     confirm_always = spec.confirm_always or bool(
         spec.confirm_device_classes
         and (
             any((e.device_class or "") in spec.confirm_device_classes for e in targets)
-            or rec.slots.get("device_class") in spec.confirm_device_classes
+            or said_classes & spec.confirm_device_classes
         )
     )
     return judge(effects(spec, rec, home), named=names_a_target(rec), confirm_always=confirm_always)

@@ -30,7 +30,11 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "włącz mi szybciutko światło w kuchni": _intent("HassTurnOn", area="Kuchnia", domain="light"),
     "włącz światło w salonie": _intent("HassTurnOn", area="Salon", domain="light"),
     "zapal mi proszę szybciutko lampkę nocną": _intent("HassTurnOn", name="Lampka nocna"),
+    "zapal mi proszę bardzo powoli lampkę nocną": _intent("HassTurnOn", name="Lampka nocna"),
+    "zgaś mi proszę szybciutko lampkę nocną": _intent("HassTurnOff", name="Lampka nocna"),
 }
+# Commands the model answers only after this many seconds: longer than a hasty client waits.
+SLOW: dict[str, float] = {"zapal mi proszę bardzo powoli lampkę nocną": 1.5}
 UNCLEAR = _intent("unclear", confidence=0.2)
 
 # An AI task's answer reports a fixed usage, so its cost is known exactly:
@@ -93,7 +97,7 @@ def brain(request: RecordedRequest) -> Reply:
     command = command_of(request)
     _record(request, command)
     if request.wants_structure:
-        return Reply(content=ANSWERS.get(command, UNCLEAR))
+        return Reply(content=ANSWERS.get(command, UNCLEAR), latency=SLOW.get(command, 0.0))
     return Reply(content="OK.")
 
 

@@ -40,6 +40,9 @@ MODEL = "gpt-4o-mini"  # a priced model: unpriced ones are treated as over budge
 MODEL_COMMAND = "zgaś mi szybciutko światło w kuchni"
 BUDGET_COMMAND = "włącz mi szybciutko światło w kuchni"
 RECOGNIZE_COMMAND = "zapal mi proszę szybciutko lampkę nocną"
+# The model takes 1.5 s for this one (tests/e2e/responder.py).
+SLOW_COMMAND = "zapal mi proszę bardzo powoli lampkę nocną"
+AFTER_CANCELS_COMMAND = "zgaś mi proszę szybciutko lampkę nocną"
 # The fake model reports 20,000 input and 500 output tokens for an AI task.
 TASK_COST = Decimal("0.0033")
 
@@ -353,6 +356,38 @@ def test_no_door_opens_without_the_owners_own_yes(stack: Stack) -> None:
     """The demo's Front Door and Garage Door, over plain HTTP, as the owner and a guest."""
     for line in safety_blackbox.check(stack.api):
         print(line)
+
+
+def test_clients_that_give_up_leave_the_model_path_open_and_every_request_paid(
+    stack: Stack,
+) -> None:
+    """Four clients give up after 0.3 s while the model takes 1.5 s; the next command still
+    reaches the model, and the ledger holds a paid row for each of the five requests."""
+    agent = _entity(stack, "conversation")["entity_id"]
+    before = len(stack.model_requests())
+    rows_before = len([row for row in _ledger_rows(stack) if row[2] is not None])
+    for _ in range(4):
+        with contextlib.suppress(requests.exceptions.Timeout):
+            requests.post(
+                f"{stack.home.url}/api/conversation/process",
+                json={"text": SLOW_COMMAND, "language": "pl", "agent_id": agent},
+                headers=stack.api.headers,
+                timeout=0.3,
+            )
+    wait_until(lambda: len(stack.model_requests()) >= before + 4, 30, "the four slow requests")
+
+    answer = stack.api.post(
+        "/api/llm_intent/intent", {"text": AFTER_CANCELS_COMMAND, "language": "pl"}
+    ).json()
+    assert answer["path"] == "llm", answer
+    assert answer["intent"] == "HassTurnOff", answer
+    assert len(stack.model_requests()) == before + 5
+
+    def paid_calls() -> list[tuple[str, int, str | None]]:
+        return [row for row in _ledger_rows(stack) if row[2] is not None]
+
+    wait_until(lambda: len(paid_calls()) == rows_before + 5, 30, "a ledger row per request")
+    assert all(cost > 0 for _, cost, _ in paid_calls()[rows_before:]), paid_calls()
 
 
 def test_daily_budget_of_zero_answers_locally(stack: Stack, browser: Browser) -> None:

@@ -310,6 +310,11 @@ class FakeProviderServer:
     def requests_for(self, path: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == path]
 
+    def chat_calls(self) -> int:
+        """Chat completions received: the requests that can be billed. A start's free
+        credential check lists models and is not one."""
+        return len(self.requests_for("/v1/chat/completions"))
+
     def reset(self) -> None:
         """Forget recorded requests and the unconsumed script."""
         self.requests.clear()

@@ -93,10 +93,6 @@ def commands(model: CorrectModel) -> list[str]:
     return [text for text in model.asked if text]
 
 
-def model_calls(fake: FakeProviderServer) -> int:
-    return len(fake.requests_for("/v1/chat/completions"))
-
-
 def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
     assert found is not None
@@ -111,7 +107,7 @@ async def test_a_turn_the_assist_pipeline_answered_reaches_the_model_in_the_foll
 ) -> None:
     conversation_id, speech = await answer_like_the_assist_pipeline(hass, FIRST)
     assert state(hass, "light.kuchnia") == "on"
-    assert model_calls(fake_provider) == 0
+    assert fake_provider.chat_calls() == 0
 
     await converse(hass, FOLLOW_UP, conversation_id)
 
@@ -130,7 +126,7 @@ async def test_a_turn_this_agent_answered_locally_reaches_the_model_in_the_follo
 ) -> None:
     conversation_id = await converse(hass, FIRST, None)
     assert state(hass, "light.kuchnia") == "on"
-    assert model_calls(fake_provider) == 0, "the first command is handled locally"
+    assert fake_provider.chat_calls() == 0, "the first command is handled locally"
 
     await converse(hass, FOLLOW_UP, conversation_id)
 

@@ -23,8 +23,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.llm_intent.const import DOMAIN
 
-from ..fake_provider import FakeProviderServer
-
 
 @asynccontextmanager
 async def restarted_after_crash(
@@ -76,8 +74,3 @@ def number_restore(entity_id: str, value: float, maximum: float) -> tuple[State,
             "native_value": value,
         },
     )
-
-
-def completions(server: FakeProviderServer) -> int:
-    """Model requests the provider received; a start also checks the provider's model list."""
-    return len(server.requests_for("/v1/chat/completions"))

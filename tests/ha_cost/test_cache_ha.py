@@ -53,11 +53,6 @@ async def _entry(
     return await provider_entry(hass, server, **options)
 
 
-def _model_calls(server: FakeProviderServer) -> int:
-    """Recognition requests; setup's free credential check lists models and is not one."""
-    return len(server.requests_for("/v1/chat/completions"))
-
-
 def _area(hass: HomeAssistant, name: str) -> str:
     area = ar.async_get(hass).async_get_area_by_name(name)
     assert area is not None
@@ -70,14 +65,14 @@ async def _check_sharing_and_context(hass: HomeAssistant, server: FakeProviderSe
     second = await say(hass, CONTEXT_FREE, sypialnia)
     assert (first["path"], second["path"]) == ("llm", "cache")
     assert second["slots"]["area"] == "Kuchnia"
-    assert _model_calls(server) == 1, "a context-free command is one LLM call from any room"
+    assert server.chat_calls() == 1, "a context-free command is one LLM call from any room"
 
     kitchen = await say(hass, CONTEXTUAL, kuchnia)
     bedroom = await say(hass, CONTEXTUAL, sypialnia)
     assert (kitchen["path"], bedroom["path"]) == ("llm", "llm")
     assert kitchen["slots"]["area"] == "Kuchnia"
     assert bedroom["slots"]["area"] == "Sypialnia", "never the kitchen for the bedroom"
-    assert _model_calls(server) == 3
+    assert server.chat_calls() == 3
     again = await say(hass, CONTEXTUAL, kuchnia)
     assert again["path"] == "cache"
     assert again["slots"]["area"] == "Kuchnia"
@@ -133,7 +128,7 @@ async def test_unpriced_model_raises_a_repair_and_stays_local(
     assert issue.translation_placeholders == {"model": "my-finetune-7b"}
     answer = await say(hass, "włącz światło w kuchni")
     assert answer["path"] in ("local", "fallback")
-    assert _model_calls(fake_provider) == 0, "an unpriced model is over budget, never free"
+    assert fake_provider.chat_calls() == 0, "an unpriced model is over budget, never free"
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -28,11 +28,6 @@ class SlowKitchenModel(CorrectModel):
         return Reply(content=reply.content, latency=1.5 if slow else 0.0)
 
 
-def chat_requests(server: FakeProviderServer) -> int:
-    """Requests that could be billed (a start also lists models to check the provider)."""
-    return len(server.requests_for("/v1/chat/completions"))
-
-
 async def _until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(10):
         while not condition():
@@ -60,7 +55,7 @@ async def test_four_abandoned_commands_then_a_normal_one(
 
     callers = [asyncio.create_task(say(hass, SLOW)) for _ in range(4)]
     # The callers give up once their requests are with the slow provider.
-    await _until(lambda: chat_requests(fake_provider) == 5)
+    await _until(lambda: fake_provider.chat_calls() == 5)
     await asyncio.sleep(0.3)
     for caller in callers:
         caller.cancel()
@@ -72,10 +67,10 @@ async def test_four_abandoned_commands_then_a_normal_one(
 
     answer = await say(hass, NORMAL)
     assert answer["path"] == "llm", answer
-    assert chat_requests(fake_provider) == 6
+    assert fake_provider.chat_calls() == 6
 
     rows = [row for row in await runtime.ledger.query() if row.call_id is not None]
-    assert len(rows) == chat_requests(fake_provider) == 6
+    assert len(rows) == fake_provider.chat_calls() == 6
     assert sorted(row.state for row in rows) == [CallState.ESTIMATED] * 4 + [CallState.SETTLED] * 2
     assert all(row.entry_id == entry.entry_id and row.cost_usd > 0 for row in rows)
     spent = sum(row.cost_usd for row in rows)

@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 from ..fake_provider import ErrorReply, FakeProviderServer
 from ..ha.conftest import CorrectModel, HomeCalls
 from .helpers import entity_id, provider_entry, say
-from .restart import completions, number_restore, restarted_after_crash
+from .restart import number_restore, restarted_after_crash
 from .test_budget import COMMANDS, ExpensiveModel
 
 TEXT = "zrob tak zeby w kuchni bylo jasno"
@@ -57,14 +57,14 @@ async def test_open_breaker_stays_open_after_a_crash(
         await say(hass, TEXT)
     assert hass.states.get(sensor).state == "open"
     await hass.async_block_till_done()
-    sent = completions(fake_provider)
+    sent = fake_provider.chat_calls()
 
     async with restarted_after_crash(hass, entry, options=options) as (again, restarted):
         assert again.states.get(sensor).state == "open"
         breaker = restarted.runtime_data.llm.router.routes[0].breaker
         assert 20 < breaker.seconds_until_probe() <= 30
         answer = await say(again, TEXT)
-        assert completions(fake_provider) == sent, "no request to a provider still cooling down"
+        assert fake_provider.chat_calls() == sent, "no request to a provider still cooling down"
         assert answer["llm_error"] == "circuit_open", answer
 
 

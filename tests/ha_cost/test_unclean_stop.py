@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant
 from ..fake_provider import FakeProviderServer
 from ..ha.conftest import HomeCalls
 from .helpers import entity_id, provider_entry, say
-from .restart import completions, number_restore, restarted_after_crash
+from .restart import number_restore, restarted_after_crash
 from .test_budget import COMMANDS, ExpensiveModel
 
 # One command costs 20,000 × $0.15/M + 100 × $0.60/M = $0.00306 (see test_budget).
@@ -44,7 +44,7 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
     )
     assert hass.states.get(exceeded).state == "on"
     await hass.async_block_till_done()
-    sent = completions(fake_provider)
+    sent = fake_provider.chat_calls()
 
     # The last restore-state dump was taken before the change: it holds the old 1.0.
     stale = number_restore(daily, 1.0, 1000)
@@ -59,7 +59,7 @@ async def test_daily_budget_set_before_a_crash_is_kept_and_enforced(
         assert float(again.states.get(remaining).state) == 0
         assert restarted.runtime_data.budget.state().daily_limit is not None
         over = await say(again, COMMANDS[4])
-        assert completions(fake_provider) == sent, "the limit set before the crash is enforced"
+        assert fake_provider.chat_calls() == sent, "the limit set before the crash is enforced"
         assert over["path"] in ("fallback", "none")
 
         rows = await restarted.runtime_data.ledger.query()
@@ -92,9 +92,9 @@ async def test_limit_raised_before_a_crash_is_kept(
         assert float(again.states.get(daily).state) == 2.5
         assert float(again.states.get(monthly).state) == 7
         assert again.states.get(exceeded).state == "off"
-        sent = completions(fake_provider)
+        sent = fake_provider.chat_calls()
         assert (await say(again, COMMANDS[2]))["path"] == "llm"
-        assert completions(fake_provider) == sent + 1
+        assert fake_provider.chat_calls() == sent + 1
 
 
 async def test_options_form_budget_replaces_the_stored_one(

@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-builtin", action="store_true", help="with --product: HA's matching first is off"
     )
     parser.add_argument(
+        "--no-library",
+        action="store_true",
+        help="with --product: without HA's sentence templates matched with inflected names",
+    )
+    parser.add_argument(
         "--write-docs", action="store_true", help="put the figures into docs/providers.md"
     )
     return parser
@@ -158,7 +163,11 @@ def product(args: argparse.Namespace) -> int:
         print("scripts/eval: --product runs with --local-only", file=sys.stderr)
         return 2
     rows = run_worker(
-        args.dataset, args.fixtures, prefer_local=not args.no_builtin, limit=args.limit
+        args.dataset,
+        args.fixtures,
+        prefer_local=not args.no_builtin,
+        library=not args.no_library,
+        limit=args.limit,
     )
     if args.predictions is not None:
         args.predictions.parent.mkdir(parents=True, exist_ok=True)
@@ -168,9 +177,12 @@ def product(args: argparse.Namespace) -> int:
     summary = product_summary(rows)
     summary["dataset"] = str(args.dataset)
     summary["builtin_first"] = not args.no_builtin
+    summary["library"] = not args.no_library
     summary["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    title = f"{args.dataset.name}, " + (
-        "HA's matching first" if not args.no_builtin else "engine only"
+    title = (
+        f"{args.dataset.name}, "
+        + ("HA's matching first" if not args.no_builtin else "engine only")
+        + ("" if not args.no_library else ", without the sentence library")
     )
     print(render_product(summary, title))
     target = args.json or ROOT / "bench-results" / (

@@ -19,7 +19,7 @@ SPEC_ENV = "LLM_INTENT_PRODUCT_SPEC"
 
 
 def run_worker(
-    dataset: Path, fixtures: Path, *, prefer_local: bool, limit: int | None
+    dataset: Path, fixtures: Path, *, prefer_local: bool, library: bool, limit: int | None
 ) -> list[dict[str, Any]]:
     """One pytest process running ``product_worker.py``; its prediction lines."""
     with tempfile.TemporaryDirectory(prefix="llm-intent-product-") as tmp:
@@ -29,6 +29,7 @@ def run_worker(
             "fixtures": str(fixtures.resolve()),
             "out": str(out),
             "prefer_local": prefer_local,
+            "library": library,
             "limit": limit,
         }
         spec_path = Path(tmp) / "spec.json"

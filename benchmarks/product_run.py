@@ -43,6 +43,7 @@ from custom_components.llm_intent.engine.understanding.catalogue import (
 from custom_components.llm_intent.engine.understanding.context import Context, ContextStore
 from custom_components.llm_intent.engine.understanding.precision import builtin_acceptable
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
+from custom_components.llm_intent.engine.understanding.sentence_library import SentenceLibrary
 from custom_components.llm_intent.ha_actions import _HA_SLOTS, HAExecutor, _targets
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR, Record
@@ -282,12 +283,19 @@ def _with_ids(rec: Recognition, home: Home, lang: str) -> Recognition:
     return rec
 
 
+async def _loaded_library(hass: HomeAssistant) -> SentenceLibrary:
+    found = SentenceLibrary()
+    await hass.async_add_executor_job(found.load)
+    return found
+
+
 async def run_product(
     hass: HomeAssistant,
     records: Sequence[Record],
     fixtures: FixtureHome,
     *,
     prefer_local: bool = True,
+    library: bool = True,
     llm: PaidLLM | None = None,
     clock: Clock | None = None,
     on_prediction: Callable[[ProductPrediction], None] | None = None,
@@ -306,6 +314,7 @@ async def run_product(
         clock,
         contexts,
         local_agent=RecognisingBuiltinAgent(hass, home, seen),
+        library=await _loaded_library(hass) if library else None,
         llm=llm,
         settings=Settings(prefer_local=prefer_local),
         llm_block_reason=llm.block_reason if llm is not None else None,
@@ -342,7 +351,9 @@ async def run_product(
             text=record.text,
             expected_intent=record.intent,
             expected_slots=dict(record.slots),
-            path=BUILTIN if seen.effect is not None or seen.held else str(outcome.path),
+            path=BUILTIN
+            if seen.effect is not None or seen.held
+            else outcome.matched_by or str(outcome.path),
             intent=predicted.intent if predicted is not None else None,
             slots=dict(seen.slots if seen.effect is not None else outcome.slots)
             if predicted is not None

@@ -1,7 +1,7 @@
 """Runs ``scripts/eval --product`` inside Home Assistant's test harness.
 
 ``benchmarks.eval`` starts this with pytest and a spec file named by
-``LLM_INTENT_PRODUCT_SPEC``: ``{"dataset", "fixtures", "out", "prefer_local",
+``LLM_INTENT_PRODUCT_SPEC``: ``{"dataset", "fixtures", "out", "prefer_local", "library",
 "limit", "provider"?}``. One JSON line per command is written to ``out``.
 """
 
@@ -44,7 +44,11 @@ async def test_product_eval(hass: HomeAssistant, spec: dict[str, Any]) -> None:
         records = records[: max(int(spec["limit"]), 0)]
     fixtures = load_fixture_home(spec["fixtures"])
     predictions = await run_product(
-        hass, records, fixtures, prefer_local=bool(spec.get("prefer_local", True))
+        hass,
+        records,
+        fixtures,
+        prefer_local=bool(spec.get("prefer_local", True)),
+        library=bool(spec.get("library", True)),
     )
     lines = "".join(json.dumps(p.as_json(), ensure_ascii=False) + "\n" for p in predictions)
     await hass.async_add_executor_job(Path(spec["out"]).write_text, lines, "utf-8")

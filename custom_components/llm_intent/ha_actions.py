@@ -79,10 +79,13 @@ class HAExecutor:
     async def _intent(self, spec: IntentSpec, rec: Recognition, command: Command) -> ExecResult:
         assert spec.ha_intent is not None
         intent_type = spec.ha_intent
+        # HA's own recognitions carry HA's slot names (a timer's, a volume step):
+        # its handler takes them as they are.
+        own = spec.source == "builtin"
         slots: dict[str, Any] = {
             k: {"value": v}
             for k, v in rec.slots.items()
-            if k in _HA_SLOTS and v is not None and v not in ("", [])
+            if (own or k in _HA_SLOTS) and v is not None and v not in ("", [])
         }
         domains = self._domains(spec, rec)
         if domains is None:

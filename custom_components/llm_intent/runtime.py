@@ -52,6 +52,7 @@ from .engine.understanding.catalogue import Catalogue, load_catalogue
 from .engine.understanding.context import ContextStore
 from .engine.understanding.intent_switches import without_intents
 from .engine.understanding.prompt import PROMPT_VERSION
+from .engine.understanding.sentence_library import SentenceLibrary
 from .entry_state import BUDGET_OPTIONS, EntryState
 from .ha_actions import HAExecutor
 from .ha_home import HomeSnapshots
@@ -213,6 +214,8 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
             if failed is not None and failed == llm.router.routes[0].label:
                 entry.async_start_reauth(hass)
 
+    library = SentenceLibrary(disabled=frozenset(disabled))
+    await hass.async_add_executor_job(library.load)
     pipeline = Pipeline(
         without_intents(catalogue, disabled),
         homes,
@@ -220,6 +223,7 @@ async def async_build_runtime(hass: HomeAssistant, entry: LLMIntentConfigEntry) 
         clock,
         ContextStore(clock, float(options.get(CONF_CONTEXT_TTL, DEFAULT_CONTEXT_TTL))),
         local_agent=HALocalAgent(hass, homes, disabled),
+        library=library,
         # Without a cheaper model the paid path is the pipeline's backend itself.
         llm=degrading if degrading is not None and degrading.cheaper is not None else llm,
         cache=pipeline_cache,

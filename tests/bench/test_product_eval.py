@@ -26,7 +26,7 @@ async def test_both_agents_are_scored_by_what_they_would_change_and_nothing_runs
     records = [
         # HA's own sentence with the area as it is registered: the built-in agent.
         _record("włącz światło w Kuchnia", "HassTurnOn", {"area": "Kuchnia", "domain": "light"}),
-        # Inflected: the engine's local matcher.
+        # Inflected: HA's templates with the home's names in every form.
         _record("zapal światło w kuchni", "HassTurnOn", {"area": "Kuchnia", "domain": "light"}),
         # "Turn on" the blinds is opening them: the same effect as the label's intent.
         _record(
@@ -40,7 +40,7 @@ async def test_both_agents_are_scored_by_what_they_would_change_and_nothing_runs
     ]
     fixtures = load_fixture_home(HOME)
     predictions = await run_product(hass, records, fixtures)
-    assert [p.path for p in predictions][:2] == ["ha_local", "local"]
+    assert [p.path for p in predictions][:2] == ["ha_local", "library"]
     assert predictions[0].entity_ids == ("light.kuchnia", "light.kuchnia_blat")
     assert predictions[1].entity_ids == predictions[0].entity_ids
     assert [p.outcome for p in predictions] == [RIGHT, RIGHT, RIGHT, "wrong_action", RIGHT]

@@ -27,11 +27,13 @@ from .understanding.answers import clarify_areas, lang_of, message, render
 from .understanding.builtin import builtin_spec
 from .understanding.catalogue import Catalogue, IntentSpec
 from .understanding.context import Context, ContextStore, OpenQuestion, PendingAction, Turn
+from .understanding.library_match import library_recognition
 from .understanding.local_match import FOLLOW_UP_TOO, match_local, needs_target
 from .understanding.precision import local_acceptable
 from .understanding.prompt import PROMPT_VERSION, build_request
 from .understanding.recognition import Recognition
 from .understanding.safety import Verdict, names_a_target, verdict
+from .understanding.sentence_library import SentenceLibrary
 from .understanding.validate import Rejection, validate_reply
 
 _LOGGER = logging.getLogger(__name__)
@@ -125,6 +127,9 @@ class Outcome:
     latency_ms: float = 0.0
     detail: str | None = None
     routed: RouterOutcome | None = None  # the model call this command made, if any
+    # Which local matcher understood it: "library" (HA's sentence templates with
+    # this home's names in every form) or None.
+    matched_by: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -205,6 +210,7 @@ class Pipeline:
         contexts: ContextStore,
         *,
         local_agent: LocalAgent | None = None,
+        library: SentenceLibrary | None = None,
         llm: LLMBackend | None = None,
         cache: RecognitionCache | None = None,
         settings: Settings | None = None,
@@ -217,6 +223,7 @@ class Pipeline:
         self.clock = clock
         self.contexts = contexts
         self.local_agent = local_agent
+        self.library = library
         self.llm = llm
         self.cache = cache
         self.settings = settings or Settings()
@@ -309,6 +316,20 @@ class Pipeline:
                 )
 
         lang2 = lang_of(lang)
+        if self.library is not None:
+            found = self.library.match(command.text, lang2, home, command.satellite_area_id)
+            heard = (
+                library_recognition(
+                    found, command.text, lang2, home, self.catalogue, command.satellite_area_id
+                )
+                if found is not None
+                else None
+            )
+            if heard is not None:
+                outcome = await self._act(command, home, ctx, heard[0], Path.LOCAL, spec=heard[1])
+                outcome.matched_by = "library"
+                return outcome
+
         local_rec = match_local(command.text, lang2, home, self.catalogue, ctx)
         if local_rec is not None and not local_acceptable(
             local_rec, command.text, lang2, home, self.catalogue

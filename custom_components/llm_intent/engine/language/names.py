@@ -294,6 +294,34 @@ class NameIndex:
                 matches.append(self._match(c))
         return matches
 
+    def leading(self, toks: list[str]) -> list[tuple[str, str, int, bool]]:
+        """Names said whole at the start of ``toks`` (folded words), in order.
+
+        Each is ``(key, name, words used, exact)``; ``exact`` when every word is
+        the name's own (no case ending changed). Only generated forms count
+        here, not the shared-stem fallback: a sentence template decides what
+        the words around the name are, so the name itself must be sure.
+        """
+        if not toks:
+            return []
+        found: list[tuple[str, str, int, bool]] = []
+        for n, pos, quality in self._forms.get(toks[0], ()):
+            if pos != 0:
+                continue
+            name = self._names[n]
+            size = len(name.words)
+            if size > len(toks):
+                continue
+            exact = quality == _BASE
+            for i in range(1, size):
+                here = [q for m, p, q in self._forms.get(toks[i], ()) if m == n and p == i]
+                if not here:
+                    break
+                exact = exact and max(here) == _BASE
+            else:
+                found.append((name.key, name.display, size, exact))
+        return found
+
     def best(self, text: str) -> NameMatch | None:
         """The single best match in ``text``, or None."""
         matches = self.find_all(text)

@@ -1,0 +1,148 @@
+"""A sentence-library match in the engine's terms: the targets, the spec, and whether to act.
+
+A template heard the whole sentence, so what is left to check is what the
+words mean in this home: the devices HA's handler would pick (a name said in
+one room of two is no target; a class word targets the class), an intent that
+fits those devices, wildcard slots that swallowed a place, and an answer the
+engine can give. Anything less is handed on to the cache or the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..home import Entity, Home
+from ..language.normalize import fold
+from .builtin import RESOLVED_TARGETS, builtin_spec
+from .catalogue import Catalogue, IntentSpec
+from .effects import READ_ONLY_INTENTS
+from .precision import INTENT_KINDS, builtin_acceptable
+from .recognition import Recognition, lock_states
+from .sentence_library import LibraryMatch
+
+# Slots that say which devices; anything else is a value or a word of the template.
+_TARGET_SLOTS = ("name", "area", "floor", "domain", "device_class")
+# Read-only intents whose answer is HA's own spoken response: the engine has no
+# words for them unless the catalogue does, so the model answers instead.
+_NEEDS_OWN_ANSWER = READ_ONLY_INTENTS - {
+    "HassStartTimer",
+    "HassCancelTimer",
+    "HassCancelAllTimers",
+    "HassIncreaseTimer",
+    "HassDecreaseTimer",
+    "HassPauseTimer",
+    "HassUnpauseTimer",
+    "HassShoppingListAddItem",
+    "HassListAddItem",
+    "HassBroadcast",
+}
+# Intents that answer about devices and so need some to answer about.
+_ASKS_ABOUT_DEVICES = frozenset({"HassGetState", "HassClimateGetTemperature"})
+
+
+def _values(raw: Any) -> set[str] | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, list | tuple | set | frozenset):
+        return {str(v) for v in raw}
+    return {str(raw)}
+
+
+def _named(entity: Entity, name: str) -> bool:
+    wanted = fold(name)
+    return any(fold(n) == wanted for n in (entity.name, *entity.aliases))
+
+
+def _area_ids(slots: dict[str, Any], home: Home, place: str | None) -> set[str] | None:
+    area = slots.get("area")
+    if isinstance(area, str) and area:
+        return {a.area_id for a in home.areas if fold(a.name) == fold(area)}
+    floor = slots.get("floor")
+    if isinstance(floor, str) and floor:
+        floors = {f.floor_id for f in home.floors if fold(f.name) == fold(floor)}
+        return {a.area_id for a in home.areas if a.floor_id in floors}
+    return {place} if place else None
+
+
+def targets(
+    slots: dict[str, Any], home: Home, place: str | None, satellite_area_id: str | None
+) -> tuple[str, ...] | None:
+    """The entities HA's matching would pick for these slots; None when it cannot tell which.
+
+    ``place`` is the area the template took from the satellite. A name two
+    devices share in different rooms is narrowed to the satellite's room;
+    otherwise it names no one device and nothing is picked.
+    """
+    found: Iterable[Entity] = home.entities
+    name = slots.get("name")
+    if isinstance(name, str) and name:
+        found = [e for e in found if _named(e, name)]
+    areas = _area_ids(slots, home, place)
+    if areas is not None:
+        found = [e for e in found if e.area_id in areas]
+    if domains := _values(slots.get("domain")):
+        found = [e for e in found if e.domain in domains]
+    if classes := _values(slots.get("device_class")):
+        found = [e for e in found if e.device_class in classes]
+    picked = list(found)
+    if isinstance(name, str) and name and areas is None:
+        rooms = {e.area_id for e in picked}
+        if len(rooms) > 1 and satellite_area_id in rooms:
+            picked = [e for e in picked if e.area_id == satellite_area_id]
+        elif len(rooms) > 1:
+            return None
+    return tuple(e.entity_id for e in picked)
+
+
+def _spec(intent: str, catalogue: Catalogue) -> IntentSpec | None:
+    """The catalogue's own words for HA's intent if it has them, else HA's handler as it is."""
+    own = catalogue.get(intent)
+    if own is not None and own.ha_intent == intent:
+        return own
+    if intent in _NEEDS_OWN_ANSWER:
+        return None
+    return builtin_spec(intent)
+
+
+def library_recognition(
+    match: LibraryMatch,
+    text: str,
+    lang: str,
+    home: Home,
+    catalogue: Catalogue,
+    satellite_area_id: str | None = None,
+) -> tuple[Recognition, IntentSpec] | None:
+    """``match`` as a recognition to act on, with the spec that runs it, or None to hand on."""
+    spec = _spec(match.intent, catalogue)
+    if spec is None:
+        return None
+    slots = dict(match.slots)
+    if not builtin_acceptable(text, lang, match.intent, slots, home):
+        return None
+    place = satellite_area_id if match.context_area else None
+    entity_ids: tuple[str, ...] = ()
+    says_devices = any(slots.get(k) for k in _TARGET_SLOTS) or place is not None
+    if match.intent not in READ_ONLY_INTENTS or match.intent in _ASKS_ABOUT_DEVICES:
+        if not says_devices:
+            return None
+        picked = targets(slots, home, place, satellite_area_id)
+        if not picked:
+            return None
+        allowed = INTENT_KINDS.get(match.intent)
+        if allowed is not None and not {i.split(".", 1)[0] for i in picked} <= allowed:
+            return None
+        entity_ids = picked
+    lock_states(slots, entity_ids)
+    areas = _area_ids(slots, home, place)
+    rec = Recognition(
+        match.intent,
+        slots,
+        1.0,
+        context_used=place is not None,
+        area_id=next(iter(areas)) if areas is not None and len(areas) == 1 else None,
+        entity_ids=entity_ids,
+        target_words=match.heard.get("name"),
+        extra={RESOLVED_TARGETS: True} if entity_ids else {},
+    )
+    return rec, spec

@@ -1,0 +1,230 @@
+"""Home Assistant's sentence library, matched with this home's names in every form.
+
+The ``home-assistant-intents`` package holds sentence templates written by
+native speakers for HA's built-in agent. That agent matches the home's names
+only as they are stored, which in Polish is almost never how a command says
+them: "w salonie", "lampę stojącą", "z kuchni". Here ``hassil`` matches the
+same templates with slot lists whose values are the home's area, floor and
+entity names in any inflected form (see ``language.polish_forms``), each
+form giving the canonical name. A template covers the whole sentence, so a
+match here is complete by construction, apart from its wildcard slots, which
+the precision check looks at.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+import re
+import threading
+from typing import Any
+
+from hassil.expression import TextChunk
+from hassil.intents import Intents, TextSlotList, TextSlotValue
+from hassil.recognize import RecognizeResult, recognize_best
+
+from ..home import Entity, Home
+from ..language.names import NameIndex
+from ..language.normalize import fold
+
+__all__ = ["InflectedNames", "LibraryMatch", "SentenceLibrary"]
+
+_WORD = re.compile(r"[^\W_]+")
+# A name is never longer than this many words; the lookup reads no further.
+_MAX_NAME_WORDS = 8
+_HOMES_KEPT = 4
+# Longer transcripts are not commands the templates hold; matching them costs time.
+_MAX_CHARS = 200
+_WARM_UP = "x"
+
+
+class InflectedNames(TextSlotList):
+    """A slot list of one kind of name (areas, floors, entities), in every form.
+
+    ``values`` keeps the names as stored, which ``hassil`` tries where a
+    wildcard makes the position uncertain. Where the value must start right
+    here, the candidates are the names the next words say in any form, each
+    as a value whose text is exactly those words.
+    """
+
+    def __init__(
+        self,
+        list_name: str,
+        index: NameIndex,
+        outputs: Mapping[str, list[tuple[str, dict[str, Any]]]],
+    ) -> None:
+        values = [
+            TextSlotValue(text_in=TextChunk(out), value_out=out, context=ctx)
+            for key in outputs
+            for out, ctx in outputs[key]
+        ]
+        super().__init__(name=list_name, values=values)
+        self._index = index
+        self._outputs = outputs
+
+    def get_candidates(self, text: str) -> list[TextSlotValue]:
+        words = []
+        for m in _WORD.finditer(text):
+            words.append(m)
+            if len(words) >= _MAX_NAME_WORDS:
+                break
+        if not words:
+            return []
+        toks = [fold(m.group()).replace(" ", "") for m in words]
+        by_span: dict[int, list[tuple[str, str, bool]]] = {}
+        for key, name, used, exact in self._index.leading(toks):
+            by_span.setdefault(used, []).append((key, name, exact))
+        found: list[TextSlotValue] = []
+        for used, names in by_span.items():
+            exact = [n for n in names if n[2]]
+            chosen = exact or names
+            if len({fold(name) for _, name, _ in chosen}) > 1:
+                # The same words in some form are two different names: not this way.
+                continue
+            chunk = TextChunk(text[: words[used - 1].end()])
+            for key, _name, _exact in chosen:
+                found.extend(
+                    TextSlotValue(text_in=chunk, value_out=out, context=ctx)
+                    for out, ctx in self._outputs.get(key, ())
+                )
+        return found
+
+
+def _entity_context(entity: Entity) -> dict[str, Any]:
+    context: dict[str, Any] = {"domain": entity.domain}
+    if entity.device_class:
+        context["device_class"] = entity.device_class
+    return context
+
+
+def slot_lists(home: Home, lang: str) -> dict[str, InflectedNames]:
+    """The ``area``, ``floor`` and ``name`` lists of ``home`` for ``lang``'s templates."""
+    areas: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        a.area_id: [(a.name, {})] for a in home.areas
+    }
+    floors: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        f.floor_id: [(f.name, {})] for f in home.floors
+    }
+    names: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        e.entity_id: [(e.name, _entity_context(e))] for e in home.entities
+    }
+    return {
+        "area": InflectedNames("area", home.index("area", lang), areas),
+        "floor": InflectedNames("floor", home.index("floor", lang), floors),
+        "name": InflectedNames("name", home.index("entity", lang), names),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryMatch:
+    """What a template heard: HA's intent, its slots with canonical names, the words."""
+
+    intent: str
+    slots: dict[str, Any]
+    # Slots a wildcard filled (free text such as a timer's name or a search).
+    wildcards: frozenset[str]
+    # Words that said each slot, as heard.
+    heard: dict[str, str]
+    # The satellite's area filled the place ("włącz tu światło").
+    context_area: bool
+
+
+def _match_of(result: RecognizeResult) -> LibraryMatch:
+    slots: dict[str, Any] = {}
+    heard: dict[str, str] = {}
+    wildcards: set[str] = set()
+    for entity in result.entities_list:
+        if entity.is_wildcard:
+            wildcards.add(entity.name)
+            slots[entity.name] = entity.text_clean
+        else:
+            slots[entity.name] = entity.value
+        heard[entity.name] = entity.text_clean
+    return LibraryMatch(
+        intent=result.intent.name,
+        slots=slots,
+        wildcards=frozenset(wildcards),
+        heard=heard,
+        context_area="area" not in slots and "area" in (result.intent_data.requires_context or {}),
+    )
+
+
+class SentenceLibrary:
+    """HA's templates per language, loaded once; slot lists built once per home version.
+
+    Loading parses every template of a language and takes a moment: the host
+    calls ``load`` off its event loop; until then ``match`` finds nothing.
+    """
+
+    def __init__(
+        self,
+        source: Callable[[str], Mapping[str, Any] | None] | None = None,
+        disabled: frozenset[str] = frozenset(),
+    ) -> None:
+        self._source = source
+        # Intents switched off in the options: never matched here either.
+        self.disabled = disabled
+        self._intents: dict[str, Intents] = {}
+        self._lists: OrderedDict[tuple[str, str], dict[str, InflectedNames]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(self, languages: tuple[str, ...] = ("pl", "en")) -> None:
+        for lang in languages:
+            if lang in self._intents:
+                continue
+            data = self._read(lang)
+            if data is None:
+                continue
+            intents = Intents.from_dict(dict(data))
+            # The first recognition prepares the templates (tens of ms): here, off the loop.
+            recognize_best(_WARM_UP, intents, slot_lists=dict(slot_lists(Home(), lang)))
+            self._intents[lang] = intents
+
+    def _read(self, lang: str) -> Mapping[str, Any] | None:
+        if self._source is not None:
+            return self._source(lang)
+        from home_assistant_intents import get_intents
+
+        found: Mapping[str, Any] | None = get_intents(lang)
+        return found
+
+    def loaded(self, lang: str) -> bool:
+        return lang in self._intents
+
+    def _slot_lists(self, home: Home, lang: str) -> dict[str, InflectedNames]:
+        key = (home.version, lang)
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+                return found
+        built = slot_lists(home, lang)
+        with self._lock:
+            self._lists[key] = built
+            while len(self._lists) > _HOMES_KEPT:
+                self._lists.popitem(last=False)
+        return built
+
+    def match(
+        self, text: str, lang: str, home: Home, satellite_area_id: str | None = None
+    ) -> LibraryMatch | None:
+        """The best template match of ``text``, or None."""
+        intents = self._intents.get(lang)
+        if intents is None or not text.strip() or len(text) > _MAX_CHARS:
+            return None
+        context: dict[str, Any] | None = None
+        area = home.area_by_id.get(satellite_area_id or "")
+        if area is not None:
+            context = {"area": {"value": area.name, "text": area.name}}
+        result = recognize_best(
+            text,
+            intents,
+            slot_lists=dict(self._slot_lists(home, lang)),
+            intent_context=context,
+            language=lang,
+            best_slot_name="name",
+        )
+        if result is None or result.intent.name in self.disabled:
+            return None
+        return _match_of(result)

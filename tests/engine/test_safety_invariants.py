@@ -58,10 +58,14 @@ from custom_components.llm_intent.engine.understanding.context import (
     ContextStore,
 )
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
+from custom_components.llm_intent.engine.understanding.sentence_library import SentenceLibrary
 
 BUILTIN_FILE = FilePath(__file__).parents[2] / "custom_components" / "llm_intent" / "intents.yaml"
 BUILTIN_TEXT = BUILTIN_FILE.read_text(encoding="utf-8")
 
+# HA's sentence templates with the home's names in every form: one more path to guard.
+LIBRARY = SentenceLibrary()
+LIBRARY.load()
 AREAS = (
     Area("przedpokoj", "Przedpokój"),
     Area("garaz", "Garaż"),
@@ -425,6 +429,7 @@ async def _run(world: World, prefer_local: bool) -> list[Outcome]:
         clock,
         ContextStore(clock, ttl_s=300),
         local_agent=BuiltinAgent(world),
+        library=LIBRARY,
         llm=Model(world),
         cache=Cache(world),
         settings=Settings(prefer_local=prefer_local),

@@ -98,6 +98,17 @@ READ_ONLY_INTENTS = frozenset(
     }
 )
 UNKNOWN = ""  # an action whose effect on the entity cannot be known
+# Questions whose HA handler only looks at one kind of device.
+_ASKING_INTENTS: Mapping[str, frozenset[str]] = {
+    "HassClimateGetTemperature": frozenset({"climate"}),
+}
+
+
+def handler_domains(intent: str) -> frozenset[str] | None:
+    """The kinds of device HA's handler for ``intent`` takes, when it takes only some."""
+    if intent in _DEVICE_INTENTS:
+        return frozenset(_DEVICE_INTENTS[intent])
+    return _ASKING_INTENTS.get(intent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from ..home import Entity, Home
 from ..language.normalize import fold
 from .builtin import RESOLVED_TARGETS, builtin_spec
 from .catalogue import Catalogue, IntentSpec
-from .effects import READ_ONLY_INTENTS
+from .effects import AREA_WIDE_DOMAINS, ON_OFF_INTENTS, READ_ONLY_INTENTS, handler_domains
 from .precision import INTENT_KINDS, builtin_acceptable
 from .recognition import Recognition, lock_states
 from .sentence_library import LibraryMatch
@@ -66,13 +66,19 @@ def _area_ids(slots: dict[str, Any], home: Home, place: str | None) -> set[str] 
 
 
 def targets(
-    slots: dict[str, Any], home: Home, place: str | None, satellite_area_id: str | None
+    intent: str,
+    slots: dict[str, Any],
+    home: Home,
+    place: str | None,
+    satellite_area_id: str | None,
 ) -> tuple[str, ...] | None:
     """The entities HA's matching would pick for these slots; None when it cannot tell which.
 
     ``place`` is the area the template took from the satellite. A name two
     devices share in different rooms is narrowed to the satellite's room;
-    otherwise it names no one device and nothing is picked.
+    otherwise it names no one device and nothing is picked. Without a kind,
+    HA's handler takes its own kinds ("przestań grać" the players), and an
+    on/off for a whole room the things that are simply on or off.
     """
     found: Iterable[Entity] = home.entities
     name = slots.get("name")
@@ -81,7 +87,10 @@ def targets(
     areas = _area_ids(slots, home, place)
     if areas is not None:
         found = [e for e in found if e.area_id in areas]
-    if domains := _values(slots.get("domain")):
+    domains = _values(slots.get("domain")) or handler_domains(intent)
+    if not domains and not name and intent in ON_OFF_INTENTS:
+        domains = set(AREA_WIDE_DOMAINS)
+    if domains:
         found = [e for e in found if e.domain in domains]
     if classes := _values(slots.get("device_class")):
         found = [e for e in found if e.device_class in classes]
@@ -126,7 +135,7 @@ def library_recognition(
     if match.intent not in READ_ONLY_INTENTS or match.intent in _ASKS_ABOUT_DEVICES:
         if not says_devices:
             return None
-        picked = targets(slots, home, place, satellite_area_id)
+        picked = targets(match.intent, slots, home, place, satellite_area_id)
         if not picked:
             return None
         allowed = INTENT_KINDS.get(match.intent)

@@ -14,7 +14,7 @@ the precision check looks at.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 import re
 import threading
@@ -22,7 +22,7 @@ from typing import Any
 
 from hassil.expression import TextChunk
 from hassil.intents import Intents, TextSlotList, TextSlotValue
-from hassil.recognize import RecognizeResult, recognize_best
+from hassil.recognize import RecognizeResult, recognize_all, recognize_best
 
 from ..home import Entity, Home
 from ..language.names import NameIndex
@@ -37,6 +37,8 @@ _HOMES_KEPT = 4
 # Longer transcripts are not commands the templates hold; matching them costs time.
 _MAX_CHARS = 200
 _WARM_UP = "x"
+# Parses of one sentence looked at; a real command has a handful.
+_MAX_PARSES = 64
 
 
 class InflectedNames(TextSlotList):
@@ -73,8 +75,8 @@ class InflectedNames(TextSlotList):
             return []
         toks = [fold(m.group()).replace(" ", "") for m in words]
         by_span: dict[int, list[tuple[str, str, bool]]] = {}
-        for key, name, used, exact in self._index.leading(toks):
-            by_span.setdefault(used, []).append((key, name, exact))
+        for key, name, used, whole in self._index.leading(toks):
+            by_span.setdefault(used, []).append((key, name, whole))
         found: list[TextSlotValue] = []
         for used, names in by_span.items():
             exact = [n for n in names if n[2]]
@@ -217,14 +219,52 @@ class SentenceLibrary:
         area = home.area_by_id.get(satellite_area_id or "")
         if area is not None:
             context = {"area": {"value": area.name, "text": area.name}}
-        result = recognize_best(
+        results = recognize_all(
             text,
             intents,
             slot_lists=dict(self._slot_lists(home, lang)),
             intent_context=context,
             language=lang,
-            best_slot_name="name",
         )
+        result = _best(results)
         if result is None or result.intent.name in self.disabled:
             return None
         return _match_of(result)
+
+
+def _rank(result: RecognizeResult) -> tuple[int, int, int]:
+    """Lower is better: a name heard (more of it), fewer wildcards, more template words."""
+    name = result.entities.get("name")
+    named = name is not None and not name.is_wildcard and isinstance(name.value, str)
+    wild = [e for e in result.entities_list if e.is_wildcard]
+    return (
+        -len(name.text) if named and name is not None else 1,
+        len(wild),
+        -result.text_chunks_matched,
+    )
+
+
+def _meaning(result: RecognizeResult) -> tuple[str, str]:
+    slots = sorted((e.name, str(e.value)) for e in result.entities_list)
+    return result.intent.name, repr(slots)
+
+
+def _best(results: Iterable[RecognizeResult]) -> RecognizeResult | None:
+    """HA's choice among the parses, unless two equally good ones mean different things.
+
+    "przestaw na parterze na 40" fits a brightness and a temperature equally
+    well; acting on either would be a guess.
+    """
+    best: list[RecognizeResult] = []
+    best_rank: tuple[int, int, int] | None = None
+    for n, result in enumerate(results):
+        if n >= _MAX_PARSES:
+            break
+        rank = _rank(result)
+        if best_rank is None or rank < best_rank:
+            best, best_rank = [result], rank
+        elif rank == best_rank:
+            best.append(result)
+    if not best or len({_meaning(r) for r in best}) > 1:
+        return None
+    return best[0]

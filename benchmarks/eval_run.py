@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from custom_components.llm_intent.engine.understanding.catalogue import (
 )
 from custom_components.llm_intent.engine.understanding.context import Context, ContextStore, Turn
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
+from custom_components.llm_intent.engine.understanding.sentence_library import SentenceLibrary
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR, Record
 from .fixture_home import FixtureHome
@@ -122,6 +124,14 @@ def _previous_turn(record: Record, home: Home, catalogue: Catalogue, lang: str) 
     return Turn(prev.intent, dict(prev.slots), area_id, tuple(sorted(targets)))
 
 
+@cache
+def loaded_library() -> SentenceLibrary:
+    """HA's sentence templates, parsed once per process."""
+    library = SentenceLibrary()
+    library.load()
+    return library
+
+
 def build_pipeline(
     home: Home, catalogue: Catalogue, clock: Clock, llm: PaidLLM | None
 ) -> tuple[Pipeline, ContextStore]:
@@ -132,6 +142,7 @@ def build_pipeline(
         _NeverExecutes(),
         clock,
         contexts,
+        library=loaded_library(),
         llm=llm,
         settings=Settings(prefer_local=False),
         llm_block_reason=llm.block_reason if llm is not None else None,

@@ -2,9 +2,10 @@
 
     python -m benchmarks.local_latency [--repeats N]
 
-Every development-split command the local matcher acts on is handled by the
-engine's pipeline (local matcher, precision check, context, answer; nothing
-executed) one at a time, ``repeats`` times over; the figures are per command.
+Every development-split command is handled by the engine's pipeline (HA's
+sentence templates with the home's names in every form, the local matcher,
+precision check, context, answer; nothing executed) one at a time, ``repeats``
+times over; the figures are per command.
 The large home is the fixture home with generated rooms and devices added, so
 the same commands still name the same things. Home Assistant's own matching,
 tried first in the integration, is not part of this figure (see the harness
@@ -109,7 +110,8 @@ def scaling_table(figures: dict[str, Any]) -> str:
     ]
     return "\n".join(
         [
-            "Engine local path own time by home size (matcher, precision check, pipeline;"
+            "Engine local path own time by home size (sentence library, matcher, precision"
+            " check, pipeline;"
             " one command at a time, nothing executed)",
             "",
             text_table(["entities", "n", "own p50 ms", "own p99 ms", "own CPU p99 ms"], rows),

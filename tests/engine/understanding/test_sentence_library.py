@@ -159,7 +159,7 @@ def test_unlocking_through_a_template_still_waits_for_yes() -> None:
     assert garage.matched_by == "library"
     assert garage.asked and executor.actions == []
     asyncio.run(pipeline.handle(Command("tak", "pl", "c2")))
-    assert [a[0] for a in executor.actions] == ["HassTurnOn"]
+    assert [a[0] for a in executor.actions] == ["HassOpenCover"]
 
 
 # --- properties ---
@@ -268,3 +268,25 @@ def test_every_generated_case_of_a_two_word_name_reaches_that_device_only() -> N
     for form, rec in acted.items():
         assert rec is None or rec.entity_ids == ("light.salon_lampa",), form
     assert acted["lampe stojaca"] is not None
+
+
+def test_the_music_without_a_place_is_the_satellites_room_or_a_question_for_the_model() -> None:
+    rec = heard("następny utwór", satellite="kuchnia")
+    assert rec is not None
+    assert rec.entity_ids == ("media_player.glosnik",)
+    # Players in two rooms and no satellite: not every player in the house.
+    assert heard("następny utwór") is None
+
+
+def test_a_media_search_that_swallowed_a_resume_is_left_to_the_model() -> None:
+    assert LIBRARY.match("puść dalej muzykę w kuchni", "pl", HOME) is not None
+    assert heard("puść dalej muzykę w kuchni") is None
+
+
+def test_opening_a_gate_answers_as_opening_not_turning_on() -> None:
+    found = LIBRARY.match("otwórz bramę garażową", "pl", HOME)
+    assert found is not None
+    rec = library_recognition(found, "otwórz bramę garażową", "pl", HOME, CATALOGUE)
+    assert rec is not None
+    assert rec[0].intent == "HassOpenCover"
+    assert rec[1].ha_intent == "HassTurnOn"

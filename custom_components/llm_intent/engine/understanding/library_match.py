@@ -37,6 +37,30 @@ _NEEDS_OWN_ANSWER = READ_ONLY_INTENTS - {
     "HassListAddItem",
     "HassBroadcast",
 }
+# A search slot swallows anything: "puść dalej muzykę" is no search for "dalej muzykę".
+# The model reads such a wish better than a wildcard does.
+_FREE_TEXT_ACTIONS = frozenset({"HassMediaSearchAndPlay"})
+# Commands for "the music" without a place mean the satellite's room, or the one player.
+_ROOM_FIRST = frozenset(
+    {
+        "HassMediaPause",
+        "HassMediaUnpause",
+        "HassMediaNext",
+        "HassMediaPrevious",
+        "HassSetVolume",
+        "HassSetVolumeRelative",
+        "HassMediaPlayerMute",
+        "HassMediaPlayerUnmute",
+    }
+)
+# HA's generic on/off on one kind of device, as the catalogue names (and answers) it.
+_BY_KIND = {
+    ("HassTurnOn", "cover"): "HassOpenCover",
+    ("HassTurnOff", "cover"): "HassCloseCover",
+    ("HassTurnOn", "lock"): "LockLock",
+    ("HassTurnOff", "lock"): "LockUnlock",
+    ("HassTurnOn", "scene"): "SceneActivate",
+}
 # Intents that answer about devices and so need some to answer about.
 _ASKS_ABOUT_DEVICES = frozenset({"HassGetState", "HassClimateGetTemperature"})
 
@@ -95,6 +119,12 @@ def targets(
     if classes := _values(slots.get("device_class")):
         found = [e for e in found if e.device_class in classes]
     picked = list(found)
+    if intent in _ROOM_FIRST and not name and areas is None:
+        here = [e for e in picked if e.area_id == satellite_area_id]
+        if here:
+            return tuple(e.entity_id for e in here)
+        if len(picked) > 1:
+            return None  # "przestań grać" with players in several rooms: which?
     if isinstance(name, str) and name and areas is None:
         rooms = {e.area_id for e in picked}
         if len(rooms) > 1 and satellite_area_id in rooms:
@@ -114,6 +144,24 @@ def _spec(intent: str, catalogue: Catalogue) -> IntentSpec | None:
     return builtin_spec(intent)
 
 
+def _own_name(
+    intent: str, entity_ids: tuple[str, ...], catalogue: Catalogue
+) -> tuple[str, IntentSpec] | None:
+    """The catalogue's name for HA's on/off on one kind ("otwórz bramę" opens, not "turns on").
+
+    Only when that entry runs the very same HA handler: its answer is the
+    difference, never what it does.
+    """
+    kinds = {e.split(".", 1)[0] for e in entity_ids}
+    if len(kinds) != 1:
+        return None
+    name = _BY_KIND.get((intent, kinds.pop()))
+    spec = catalogue.get(name) if name else None
+    if name is None or spec is None or spec.ha_intent != intent:
+        return None
+    return name, spec
+
+
 def library_recognition(
     match: LibraryMatch,
     text: str,
@@ -124,7 +172,7 @@ def library_recognition(
 ) -> tuple[Recognition, IntentSpec] | None:
     """``match`` as a recognition to act on, with the spec that runs it, or None to hand on."""
     spec = _spec(match.intent, catalogue)
-    if spec is None:
+    if spec is None or match.intent in _FREE_TEXT_ACTIONS:
         return None
     slots = dict(match.slots)
     if not builtin_acceptable(text, lang, match.intent, slots, home):
@@ -143,9 +191,12 @@ def library_recognition(
             return None
         entity_ids = picked
     lock_states(slots, entity_ids)
+    intent = match.intent
+    if (own := _own_name(intent, entity_ids, catalogue)) is not None:
+        intent, spec = own
     areas = _area_ids(slots, home, place)
     rec = Recognition(
-        match.intent,
+        intent,
         slots,
         1.0,
         context_used=place is not None,

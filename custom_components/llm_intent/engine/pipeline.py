@@ -27,7 +27,7 @@ from .understanding.answers import clarify_areas, lang_of, message, render
 from .understanding.builtin import builtin_spec
 from .understanding.catalogue import Catalogue, IntentSpec
 from .understanding.context import Context, ContextStore, OpenQuestion, PendingAction, Turn
-from .understanding.library_match import library_recognition
+from .understanding.library_match import library_choice
 from .understanding.local_match import FOLLOW_UP_TOO, match_local, needs_target
 from .understanding.precision import local_acceptable
 from .understanding.prompt import PROMPT_VERSION, build_request
@@ -317,13 +317,13 @@ class Pipeline:
 
         lang2 = lang_of(lang)
         if self.library is not None:
-            found = self.library.match(command.text, lang2, home, command.satellite_area_id)
-            heard = (
-                library_recognition(
-                    found, command.text, lang2, home, self.catalogue, command.satellite_area_id
-                )
-                if found is not None
-                else None
+            heard = library_choice(
+                self.library.matches(command.text, lang2, home, command.satellite_area_id),
+                command.text,
+                lang2,
+                home,
+                self.catalogue,
+                command.satellite_area_id,
             )
             if heard is not None:
                 outcome = await self._act(command, home, ctx, heard[0], Path.LOCAL, spec=heard[1])

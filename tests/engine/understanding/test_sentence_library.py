@@ -23,6 +23,7 @@ from custom_components.llm_intent.engine.pipeline import Command, Pipeline
 from custom_components.llm_intent.engine.types import Path
 from custom_components.llm_intent.engine.understanding.context import ContextStore
 from custom_components.llm_intent.engine.understanding.library_match import (
+    library_choice,
     library_recognition,
 )
 from custom_components.llm_intent.engine.understanding.precision import INTENT_KINDS
@@ -39,10 +40,8 @@ LIBRARY.load()
 def heard(
     text: str, lang: str = "pl", home: Home = HOME, satellite: str | None = None
 ) -> Recognition | None:
-    found = LIBRARY.match(text, lang, home, satellite)
-    if found is None:
-        return None
-    rec = library_recognition(found, text, lang, home, CATALOGUE, satellite)
+    found = LIBRARY.matches(text, lang, home, satellite)
+    rec = library_choice(found, text, lang, home, CATALOGUE, satellite)
     return None if rec is None else rec[0]
 
 
@@ -290,3 +289,24 @@ def test_opening_a_gate_answers_as_opening_not_turning_on() -> None:
     assert rec is not None
     assert rec[0].intent == "HassOpenCover"
     assert rec[1].ha_intent == "HassTurnOn"
+
+
+def test_a_place_said_where_the_template_has_none_narrows_the_rest() -> None:
+    # HA's templates close a named cover without a place; the place still counts.
+    rec = heard("zamknij w garażu bramę garażową")
+    assert rec is not None
+    assert rec.entity_ids == ("cover.brama",)
+    assert heard("zamknij w kuchni bramę garażową") is None
+
+
+def test_a_plural_class_word_is_the_class_not_the_device_named_with_it() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"),),
+        entities=(
+            Entity("cover.a", "Zasłona", area_id="salon", device_class="curtain"),
+            Entity("cover.b", "Lewa", area_id="salon", device_class="curtain"),
+        ),
+    )
+    rec = heard("zamknij zasłony w salonie", home=home)
+    assert rec is not None
+    assert set(rec.entity_ids) == {"cover.a", "cover.b"}

@@ -17,7 +17,7 @@ from ..language.normalize import fold
 from .builtin import RESOLVED_TARGETS, builtin_spec
 from .catalogue import Catalogue, IntentSpec
 from .effects import AREA_WIDE_DOMAINS, ON_OFF_INTENTS, READ_ONLY_INTENTS, handler_domains
-from .precision import INTENT_KINDS, builtin_acceptable
+from .precision import INTENT_KINDS, builtin_acceptable, class_in_plural
 from .recognition import Recognition, lock_states
 from .sentence_library import LibraryMatch
 
@@ -206,3 +206,25 @@ def library_recognition(
         extra={RESOLVED_TARGETS: True} if entity_ids else {},
     )
     return rec, spec
+
+
+def library_choice(
+    matches: list[LibraryMatch],
+    text: str,
+    lang: str,
+    home: Home,
+    catalogue: Catalogue,
+    satellite_area_id: str | None = None,
+) -> tuple[Recognition, IntentSpec] | None:
+    """The best parse to act on: the first, unless it took a plural class word for a name.
+
+    "zamknij zasłony" is every curtain, not the one named "Zasłona"; the
+    template that reads "zasłony" as the class is the next parse.
+    """
+    words = fold(text).split()
+    for match in matches:
+        name = match.slots.get("name")
+        if isinstance(name, str) and name and class_in_plural(name, words, catalogue, lang):
+            continue
+        return library_recognition(match, text, lang, home, catalogue, satellite_area_id)
+    return None

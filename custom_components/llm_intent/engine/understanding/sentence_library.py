@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import re
 import threading
 from typing import Any
@@ -130,6 +130,8 @@ class LibraryMatch:
     heard: dict[str, str]
     # The satellite's area filled the place ("włącz tu światło").
     context_area: bool
+    # The place was said outside the template and taken out to match the rest.
+    place_taken_out: bool = False
 
 
 def _match_of(result: RecognizeResult) -> LibraryMatch:
@@ -212,24 +214,80 @@ class SentenceLibrary:
         self, text: str, lang: str, home: Home, satellite_area_id: str | None = None
     ) -> LibraryMatch | None:
         """The best template match of ``text``, or None."""
+        found = self.matches(text, lang, home, satellite_area_id)
+        return found[0] if found else None
+
+    def matches(
+        self, text: str, lang: str, home: Home, satellite_area_id: str | None = None
+    ) -> list[LibraryMatch]:
+        """Template matches of ``text``, best first, down to the first tie of two meanings.
+
+        When no template holds the sentence, one place said in it ("w
+        ogrodzie") is taken out and the rest matched: the templates give
+        most commands with a place only in some word orders, the place
+        then narrows what the rest targets.
+        """
         intents = self._intents.get(lang)
         if intents is None or not text.strip() or len(text) > _MAX_CHARS:
-            return None
+            return []
         context: dict[str, Any] | None = None
         area = home.area_by_id.get(satellite_area_id or "")
         if area is not None:
             context = {"area": {"value": area.name, "text": area.name}}
+        lists = self._slot_lists(home, lang)
+        found = self._recognize(text, intents, lists, context, lang)
+        if found:
+            return found
+        place = _one_place(text, home.index("area", lang))
+        if place is None:
+            return []
+        rest, area_id = place
+        named = home.area_by_id[area_id].name
+        return [
+            replace(m, slots={**m.slots, "area": named}, context_area=False, place_taken_out=True)
+            for m in self._recognize(rest, intents, lists, context, lang)
+            if not {"area", "floor"} & m.slots.keys()
+        ]
+
+    def _recognize(
+        self,
+        text: str,
+        intents: Intents,
+        lists: dict[str, InflectedNames],
+        context: dict[str, Any] | None,
+        lang: str,
+    ) -> list[LibraryMatch]:
         results = recognize_all(
-            text,
-            intents,
-            slot_lists=dict(self._slot_lists(home, lang)),
-            intent_context=context,
-            language=lang,
+            text, intents, slot_lists=dict(lists), intent_context=context, language=lang
         )
-        result = _best(results)
-        if result is None or result.intent.name in self.disabled:
-            return None
-        return _match_of(result)
+        return [_match_of(r) for r in _ranked(results) if r.intent.name not in self.disabled]
+
+
+_PLACE_PREPOSITIONS = frozenset({"w", "we", "na", "z", "ze", "do", "u", "przy"})
+
+
+def _one_place(text: str, areas: NameIndex) -> tuple[str, str] | None:
+    """``text`` without the one area it names (with its preposition), and that area's id."""
+    words = list(_WORD.finditer(text))
+    toks = [fold(m.group()).replace(" ", "") for m in words]
+    found: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(toks):
+        leading = areas.leading(toks[i : i + _MAX_NAME_WORDS])
+        if leading:
+            key, _name, used, _exact = max(leading, key=lambda hit: hit[2])
+            found.append((i, i + used, key))
+            i += used
+        else:
+            i += 1
+    if len({key for _, _, key in found}) != 1 or len(found) != 1:
+        return None
+    first, last, key = found[0]
+    if first > 0 and toks[first - 1] in _PLACE_PREPOSITIONS:
+        first -= 1
+    rest = text[: words[first].start()] + " " + text[words[last - 1].end() :]
+    rest = " ".join(rest.split())
+    return (rest, key) if rest else None
 
 
 def _rank(result: RecognizeResult) -> tuple[int, int, int]:
@@ -249,22 +307,21 @@ def _meaning(result: RecognizeResult) -> tuple[str, str]:
     return result.intent.name, repr(slots)
 
 
-def _best(results: Iterable[RecognizeResult]) -> RecognizeResult | None:
-    """HA's choice among the parses, unless two equally good ones mean different things.
+def _ranked(results: Iterable[RecognizeResult]) -> list[RecognizeResult]:
+    """One parse per rank, best first, ending before two equally good ones that disagree.
 
     "przestaw na parterze na 40" fits a brightness and a temperature equally
     well; acting on either would be a guess.
     """
-    best: list[RecognizeResult] = []
-    best_rank: tuple[int, int, int] | None = None
+    groups: dict[tuple[int, int, int], list[RecognizeResult]] = {}
     for n, result in enumerate(results):
         if n >= _MAX_PARSES:
             break
-        rank = _rank(result)
-        if best_rank is None or rank < best_rank:
-            best, best_rank = [result], rank
-        elif rank == best_rank:
-            best.append(result)
-    if not best or len({_meaning(r) for r in best}) > 1:
-        return None
-    return best[0]
+        groups.setdefault(_rank(result), []).append(result)
+    ranked: list[RecognizeResult] = []
+    for rank in sorted(groups):
+        group = groups[rank]
+        if len({_meaning(r) for r in group}) > 1:
+            break
+        ranked.append(group[0])
+    return ranked

@@ -40,6 +40,7 @@ _NEEDS_OWN_ANSWER = READ_ONLY_INTENTS - {
 # A search slot swallows anything: "puść dalej muzykę" is no search for "dalej muzykę".
 # The model reads such a wish better than a wildcard does.
 _FREE_TEXT_ACTIONS = frozenset({"HassMediaSearchAndPlay"})
+_EVERY = ("wszystk", "kazd", "cal", "all", "every")
 # Commands for "the music" without a place mean the satellite's room, or the one player.
 _ROOM_FIRST = frozenset(
     {
@@ -134,6 +135,16 @@ def targets(
     return tuple(e.entity_id for e in picked)
 
 
+def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str) -> bool:
+    """ "zamknij roletę w salonie" with two blinds there: which one is meant is not said."""
+    if match.slots.get("name") or not match.slots.get("device_class") or len(picked) < 2:
+        return False
+    word = match.heard.get("device_class", "")
+    singular = word.casefold().endswith(("ę", "ą", "a", "o"))
+    everything = any(w.startswith(_EVERY) for w in fold(text).split())
+    return singular and not everything
+
+
 def _spec(intent: str, catalogue: Catalogue) -> IntentSpec | None:
     """The catalogue's own words for HA's intent if it has them, else HA's handler as it is."""
     own = catalogue.get(intent)
@@ -185,6 +196,8 @@ def library_recognition(
             return None
         picked = targets(match.intent, slots, home, place, satellite_area_id)
         if not picked:
+            return None
+        if _one_of_several(match, picked, text):
             return None
         allowed = INTENT_KINDS.get(match.intent)
         if allowed is not None and not {i.split(".", 1)[0] for i in picked} <= allowed:

@@ -156,11 +156,25 @@ _COLORS = {
     "purple": "purple",
     "pink": "pink",
 }
+# Brightness said in words ("na maksa", "najciemniej"), as HA's Polish templates read them.
+_BRIGHTNESS_WORDS = {
+    "maks": 100,
+    "maksymaln": 100,
+    "najjasniej": 100,
+    "peln": 100,
+    "minimaln": 1,
+    "najciemniej": 1,
+    "max": 100,
+    "full": 100,
+    "brightest": 100,
+    "dimmest": 1,
+}
 # State words in questions ("czy drzwi są zamknięte?"): stem → state, per device kind.
 _STATES: dict[str, dict[str | None, str]] = {
     "zamkniet": {"lock": "locked", None: "closed"},
     "zamkniec": {"lock": "locked", None: "closed"},
     "zablokowan": {"lock": "locked", None: "closed"},
+    "odblokowan": {"lock": "unlocked", None: "unlocked"},
     "otwart": {"lock": "unlocked", None: "open"},
     "wlaczon": {None: "on"},
     "zapalon": {None: "on"},
@@ -482,11 +496,9 @@ def match_local(
             understood |= used
         if domain == "cover" and "device_class" in spec.slots and used:
             # "rolety" are the blinds, not the garage door or the awning.
-            classes = _cover_classes(tokens[min(used)], lang)
+            classes = _cover_classes(tokens[min(used)], lang, home)
             # Only where the home files its covers by class; unclassed covers stay reachable.
-            if classes and any(
-                e.domain == "cover" and e.device_class in classes for e in home.entities
-            ):
+            if classes:
                 slots["device_class"] = classes
 
     _fill_values(spec, tokens, lang, slots, understood)
@@ -548,33 +560,41 @@ def match_local(
     )
 
 
-# Cover words and the device classes they name; a home may file its shutters as blinds.
-_COVER_CLASSES: dict[str, dict[str, list[str]]] = {
+# Cover words and the device classes they name, in order of preference: the class
+# HA's own sentence library gives the word, then what a home may file it as instead
+# (shutters filed as blinds).
+_COVER_CLASSES: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
     "pl": {
-        "rolet": ["blind", "shutter"],
-        "zaluzj": ["blind", "shutter"],
-        "okiennic": ["shutter"],
-        "zaslon": ["curtain"],
-        "markiz": ["awning"],
-        "bram": ["garage", "gate"],
-        "garaz": ["garage"],
+        "rolet": (("blind",), ("shutter",)),
+        "zaluzj": (("shutter",), ("blind",)),
+        "okiennic": (("shutter",),),
+        "zaslon": (("curtain",),),
+        "oslon": (("shade",), ("blind",)),
+        "markiz": (("awning",),),
+        "bram": (("gate",), ("garage",)),
+        "garaz": (("garage",),),
+        "klap": (("damper",),),
     },
     "en": {
-        "blind": ["blind", "shutter"],
-        "shutter": ["blind", "shutter"],
-        "shade": ["shade", "blind"],
-        "curtain": ["curtain"],
-        "awning": ["awning"],
-        "garage": ["garage"],
-        "gate": ["gate"],
+        "blind": (("blind",), ("shutter",)),
+        "shutter": (("shutter",), ("blind",)),
+        "shade": (("shade",), ("blind",)),
+        "curtain": (("curtain",),),
+        "awning": (("awning",),),
+        "garage": (("garage",),),
+        "gate": (("gate",),),
     },
 }
 
 
-def _cover_classes(token: str, lang: str) -> list[str] | None:
-    for stem, classes in _COVER_CLASSES.get(lang, {}).items():
+def _cover_classes(token: str, lang: str, home: Home) -> list[str] | None:
+    """The classes a cover word names in this home; None when it files no cover so."""
+    for stem, choices in _COVER_CLASSES.get(lang, {}).items():
         if token.startswith(stem):
-            return list(classes)
+            for classes in choices:
+                if any(e.domain == "cover" and e.device_class in classes for e in home.entities):
+                    return list(classes)
+            return None
     return None
 
 
@@ -610,13 +630,17 @@ def _fill_values(
                     slots[slot] = int(value)
                     understood |= set(range(start, end + 1))
         halves = {"godzin": ("minutes", 30), "minut": ("seconds", 30)}
-        for unit, (slot, value) in halves.items():
-            if "pol" in tokens and any(t.startswith(unit) for t in tokens):
-                # "pół minuty" is thirty seconds, not zero minutes.
-                if not slots.get("hours" if unit == "godzin" else "minutes"):
-                    slots.pop("hours" if unit == "godzin" else "minutes", None)
-                slots.setdefault(slot, value)
-                understood |= {i for i, t in enumerate(tokens) if t == "pol" or t.startswith(unit)}
+        for i, tok in enumerate(tokens[:-1]):
+            unit_word = tokens[i + 1]
+            if tok != "pol" or unit_word.startswith("minutnik"):
+                continue
+            for unit, (slot, value) in halves.items():
+                if unit_word.startswith(unit):
+                    # "pół minuty" is thirty seconds, not zero minutes.
+                    if not slots.get("hours" if unit == "godzin" else "minutes"):
+                        slots.pop("hours" if unit == "godzin" else "minutes", None)
+                    slots.setdefault(slot, value)
+                    understood |= {i, i + 1}
         if any(t.startswith("poltor") for t in tokens) and any(
             t.startswith("godzin") for t in tokens
         ):
@@ -625,6 +649,12 @@ def _fill_values(
             understood |= {i for i, t in enumerate(tokens) if t.startswith(("poltor", "godzin"))}
         return
     numeric = next((s for s in _NUMERIC_SLOTS if s in spec.slots), None)
+    if numeric == "brightness" and not numbers:
+        for i, tok in enumerate(tokens):
+            level = next((v for stem, v in _BRIGHTNESS_WORDS.items() if tok.startswith(stem)), None)
+            if level is not None:
+                slots["brightness"] = level
+                understood.add(i)
     if numeric is not None and numbers:
         value, start, end = numbers[-1]
         sign = -1 if numeric in ("delta", "step") and slots.get(numeric, 1) < 0 else 1

@@ -57,6 +57,14 @@ _HALF = ("polow", "pol", "poltor", "half")
 # Intents that must say what they act on beyond a place: "czy w kuchni?" asks nothing.
 _NEEDS_KIND = frozenset({"HassGetState", "HassTurnOn", "HassTurnOff"})
 _TARGET_KEYS = ("name", "domain", "device_class")
+_NEEDS_A_VALUE: Mapping[str, tuple[str, ...]] = {
+    "HassLightSet": ("brightness", "color"),
+    "HassSetPosition": ("position",),
+    "HassClimateSetTemperature": ("temperature",),
+    "HassSetVolume": ("volume_level",),
+}
+_COVER_INTENTS = frozenset({"HassOpenCover", "HassCloseCover"})
+_TIMER_WORDS = ("minutnik", "czasomierz", "tajmer", "timer", "stoper")
 _SKIP_STEMS = ("nastepn", "kolejn", "poprzedn")
 
 
@@ -106,6 +114,22 @@ def local_acceptable(
         and not rec.context_used
     ):
         # "podnieś rolety do połowy", "zamknij markizę na 30 %": a value the match lost.
+        return False
+    if rec.intent in _NEEDS_A_VALUE and not any(slots.get(k) for k in _NEEDS_A_VALUE[rec.intent]):
+        # "ustaw jasność lampy": set it to what?
+        return False
+    if (
+        rec.intent in _COVER_INTENTS
+        and not any(slots.get(k) for k in ("name", "area", "floor", "device_class"))
+        and not rec.entity_ids
+        and not rec.context_used
+    ):
+        # "zamknij wszystkie okna" with no window among the covers: not every cover.
+        return False
+    if rec.intent.startswith(("HassMedia", "HassSetVolume")) and any(
+        t.startswith(_TIMER_WORDS) for t in tokens
+    ):
+        # "wznów czasomierz" is the timer, not the music.
         return False
     if rec.intent == "HassStartTimer" and not any(
         isinstance(slots.get(k), int | float) and slots[k] > 0
@@ -247,6 +271,10 @@ def builtin_acceptable(
     home or a media command, the recognition is not what was said.
     """
     index = home.index("area", lang)
+    state = slots.get("state")
+    if intent == "HassGetState" and isinstance(state, str) and set(fold(state).split()) & _NOW:
+        # "czy Maria jest teraz w domu": a zone named "teraz w domu" is no zone.
+        return False
     # Only wildcard slots: an entity's name comes from HA's own list of exposed names.
     keys = ("name", "search_query") if "Timer" in intent else ("search_query", "timer_name")
     for key in keys:
@@ -260,6 +288,7 @@ def builtin_acceptable(
     return True
 
 
+_NOW = frozenset({"teraz", "obecnie", "aktualnie", "chwili", "now", "currently"})
 # "następny utwór w salonie" is a media command, not a search for that phrase.
 _MEDIA_COMMAND_WORDS = frozenset(
     {"nastepny", "nastepna", "nastepne", "poprzedni", "poprzednia", "kolejny", "kolejna"}

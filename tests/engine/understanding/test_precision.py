@@ -191,3 +191,44 @@ def test_a_media_command_without_a_place_means_the_satellites_room() -> None:
     rec = match_local("wstrzymaj muzykę", "pl", PRECISION_HOME, CATALOGUE, ctx)
     assert rec is not None and rec.intent == "HassMediaPause"
     assert rec.slots.get("area") == "Kuchnia" and rec.context_used
+
+
+def _local(text: str) -> Recognition | None:
+    rec = match_local(text, "pl", PRECISION_HOME, CATALOGUE, Context())
+    if rec is None or not local_acceptable(rec, text, "pl", PRECISION_HOME, CATALOGUE):
+        return None
+    return rec
+
+
+def test_half_an_hour_on_a_minutnik_is_thirty_minutes_only() -> None:
+    # "minutnik" starts like "minuta": the half belongs to the word after it.
+    rec = _local("ustaw minutnik na pół godziny")
+    assert rec is not None
+    assert (rec.slots.get("minutes"), rec.slots.get("seconds")) == (30, None)
+
+
+def test_a_brightness_setting_needs_its_value_and_reads_it_in_words() -> None:
+    assert _local("ustaw jasność lampy stojącej") is None
+    rec = _local("ustaw jasność lampy stojącej na maksa")
+    assert rec is not None and rec.slots.get("brightness") == 100
+
+
+def test_a_cover_command_that_names_no_cover_acts_on_none() -> None:
+    # No window among the covers: "okna" is not every cover in the house.
+    assert _local("zamknij wszystkie okna") is None
+
+
+def test_resuming_a_timer_is_not_resuming_the_music() -> None:
+    assert _local("wznów czasomierz") is None
+
+
+def test_unlocked_in_a_question_is_the_locks_state() -> None:
+    rec = _local("czy są odblokowane jakieś drzwi")
+    assert rec is None or rec.slots.get("state") == "unlocked"
+
+
+def test_a_zone_that_is_a_time_word_is_no_zone() -> None:
+    slots = {"name": "Maria", "state": "teraz w domu"}
+    assert not builtin_acceptable("czy maria jest teraz w domu", "pl", "HassGetState", slots, HOME)
+    slots = {"name": "Maria", "state": "w domu"}
+    assert builtin_acceptable("czy maria jest w domu", "pl", "HassGetState", slots, HOME)

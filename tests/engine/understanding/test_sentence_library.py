@@ -310,3 +310,16 @@ def test_a_plural_class_word_is_the_class_not_the_device_named_with_it() -> None
     rec = heard("zamknij zasłony w salonie", home=home)
     assert rec is not None
     assert set(rec.entity_ids) == {"cover.a", "cover.b"}
+
+
+def test_one_of_several_blinds_by_a_singular_word_is_not_guessed() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"),),
+        entities=(
+            Entity("cover.a", "Roleta", area_id="salon", device_class="blind"),
+            Entity("cover.b", "Roleta drzwi", area_id="salon", device_class="blind"),
+        ),
+    )
+    assert heard("zamknij roletę w salonie", home=home) is None
+    rec = heard("zamknij wszystkie rolety w salonie", home=home)
+    assert rec is not None and set(rec.entity_ids) == {"cover.a", "cover.b"}

@@ -239,10 +239,22 @@ def test_only_a_device_whose_name_or_place_was_said_is_acted_on(
         return
     tokens = fold(text).split()
     assert _kinds_fit(rec.intent, rec.entity_ids), (text, rec)
+    kind = rec.slots.get("domain")
     for entity_id in rec.entity_ids:
         entity = home.entity_by_id[entity_id]
         named = _said_in_some_form(entity.name, tokens)
-        assert named or _place_said(home, entity_id, tokens, rec), (text, rec)
+        if named or _place_said(home, entity_id, tokens, rec):
+            continue
+        # Else the kind was said ("włącz wentylator") and, with no room, the house
+        # has just that one of it.
+        assert kind == entity.domain and not rec.slots.get("name"), (text, rec)
+        classes = rec.slots.get("device_class")
+        same_kind = [
+            e
+            for e in home.entities
+            if e.domain == kind and (not classes or e.device_class == classes)
+        ]
+        assert rec.entity_ids == (entity_id,) and len(same_kind) == 1, (text, rec)
     if rec.slots.get("name"):
         # A named device: every acted entity carries that name, said in some form.
         assert all(_said_in_some_form(home.entity_by_id[e].name, tokens) for e in rec.entity_ids), (
@@ -323,3 +335,27 @@ def test_one_of_several_blinds_by_a_singular_word_is_not_guessed() -> None:
     assert heard("zamknij roletę w salonie", home=home) is None
     rec = heard("zamknij wszystkie rolety w salonie", home=home)
     assert rec is not None and set(rec.entity_ids) == {"cover.a", "cover.b"}
+
+
+def test_ha_class_phrases_are_heard_in_every_case_too() -> None:
+    # HA's list holds "brama garażowa"; commands say "bramę garażową".
+    rec = heard("otwórz bramę garażową w garażu")
+    assert rec is not None and rec.entity_ids == ("cover.brama",)
+
+
+def test_a_class_without_a_room_is_the_houses_only_when_that_is_said_or_there_is_one() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"), Area("kuchnia", "Kuchnia"), Area("garaz", "Garaż")),
+        entities=(
+            Entity("cover.a", "Lewa", area_id="salon", device_class="blind"),
+            Entity("cover.b", "Prawa", area_id="kuchnia", device_class="blind"),
+            Entity("cover.g", "Wrota", area_id="garaz", device_class="garage"),
+        ),
+    )
+    assert heard("zamknij rolety", home=home) is None
+    rec = heard("zamknij wszystkie rolety", home=home)
+    assert rec is not None and set(rec.entity_ids) == {"cover.a", "cover.b"}
+    rec = heard("zamknij bramę garażową", home=home)
+    assert rec is not None and rec.entity_ids == ("cover.g",)
+    rec = heard("zamknij rolety", home=home, satellite="kuchnia")
+    assert rec is not None and rec.entity_ids == ("cover.b",)

@@ -141,8 +141,11 @@ def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str) -> 
         return False
     word = match.heard.get("device_class", "")
     singular = word.casefold().endswith(("ę", "ą", "a", "o"))
-    everything = any(w.startswith(_EVERY) for w in fold(text).split())
-    return singular and not everything
+    return singular and not _says_everything(text)
+
+
+def _says_everything(text: str) -> bool:
+    return any(w.startswith(_EVERY) for w in fold(text).split())
 
 
 def _spec(intent: str, catalogue: Catalogue) -> IntentSpec | None:
@@ -188,6 +191,9 @@ def library_recognition(
     slots = dict(match.slots)
     if not builtin_acceptable(text, lang, match.intent, slots, home):
         return None
+    # "zamknij rolety" from no room: which room's? "wszystkie" would say the house,
+    # and the one garage door of the house needs no room.
+    roomless = match.context_area and satellite_area_id is None and not _says_everything(text)
     place = satellite_area_id if match.context_area else None
     entity_ids: tuple[str, ...] = ()
     says_devices = any(slots.get(k) for k in _TARGET_SLOTS) or place is not None
@@ -197,12 +203,14 @@ def library_recognition(
         picked = targets(match.intent, slots, home, place, satellite_area_id)
         if not picked:
             return None
-        if _one_of_several(match, picked, text):
+        if _one_of_several(match, picked, text) or (roomless and len(picked) > 1):
             return None
         allowed = INTENT_KINDS.get(match.intent)
         if allowed is not None and not {i.split(".", 1)[0] for i in picked} <= allowed:
             return None
         entity_ids = picked
+    elif roomless:
+        return None
     lock_states(slots, entity_ids)
     intent = match.intent
     if (own := _own_name(intent, entity_ids, catalogue)) is not None:

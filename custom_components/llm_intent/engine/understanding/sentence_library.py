@@ -23,9 +23,10 @@ from typing import Any
 from hassil.expression import TextChunk
 from hassil.intents import Intents, TextSlotList, TextSlotValue
 from hassil.recognize import RecognizeResult, recognize_all, recognize_best
+from hassil.sample import sample_expression
 
 from ..home import Entity, Home
-from ..language.names import NameIndex
+from ..language.names import NameEntry, NameIndex
 from ..language.normalize import fold
 
 __all__ = ["InflectedNames", "LibraryMatch", "SentenceLibrary"]
@@ -37,6 +38,8 @@ _HOMES_KEPT = 4
 # Longer transcripts are not commands the templates hold; matching them costs time.
 _MAX_CHARS = 200
 _WARM_UP = "x"
+# The room of a command said nowhere and heard from no satellite.
+ANYWHERE = "\x00anywhere"
 # Parses of one sentence looked at; a real command has a handful.
 _MAX_PARSES = 64
 
@@ -55,8 +58,9 @@ class InflectedNames(TextSlotList):
         list_name: str,
         index: NameIndex,
         outputs: Mapping[str, list[tuple[str, dict[str, Any]]]],
+        said: list[TextSlotValue] | None = None,
     ) -> None:
-        values = [
+        values = said or [
             TextSlotValue(text_in=TextChunk(out), value_out=out, context=ctx)
             for key in outputs
             for out, ctx in outputs[key]
@@ -81,11 +85,12 @@ class InflectedNames(TextSlotList):
         for used, names in by_span.items():
             exact = [n for n in names if n[2]]
             chosen = exact or names
-            if len({fold(name) for _, name, _ in chosen}) > 1:
+            keys = {key for key, _, _ in chosen}
+            if len(keys) > 1 and len({fold(name) for _, name, _ in chosen}) > 1:
                 # The same words in some form are two different names: not this way.
                 continue
             chunk = TextChunk(text[: words[used - 1].end()])
-            for key, _name, _exact in chosen:
+            for key in sorted(keys):
                 found.extend(
                     TextSlotValue(text_in=chunk, value_out=out, context=ctx)
                     for out, ctx in self._outputs.get(key, ())
@@ -118,6 +123,32 @@ def slot_lists(home: Home, lang: str) -> dict[str, InflectedNames]:
     }
 
 
+# HA's own lists of nouns, which its templates hold in one or two cases only
+# ("brama garażowa", not "bramę garażową").
+_NOUN_LISTS = ("cover_classes",)
+
+
+def inflected_lists(intents: Intents, lang: str) -> dict[str, InflectedNames]:
+    """HA's noun lists of ``intents`` with every form of each noun phrase."""
+    found: dict[str, InflectedNames] = {}
+    for list_name in _NOUN_LISTS:
+        listed = intents.slot_lists.get(list_name)
+        if not isinstance(listed, TextSlotList):
+            continue
+        phrases: dict[str, set[str]] = {}
+        for value in listed.values:
+            out = str(value.value_out)
+            for text in sample_expression(value.text_in, language=lang):
+                if text.strip():
+                    phrases.setdefault(out, set()).add(text.strip())
+        index = NameIndex(
+            [NameEntry(out, tuple(sorted(texts))) for out, texts in phrases.items()], lang
+        )
+        outputs: dict[str, list[tuple[str, dict[str, Any]]]] = {out: [(out, {})] for out in phrases}
+        found[list_name] = InflectedNames(list_name, index, outputs, said=list(listed.values))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class LibraryMatch:
     """What a template heard: HA's intent, its slots with canonical names, the words."""
@@ -138,19 +169,25 @@ def _match_of(result: RecognizeResult) -> LibraryMatch:
     slots: dict[str, Any] = {}
     heard: dict[str, str] = {}
     wildcards: set[str] = set()
+    from_context = False
     for entity in result.entities_list:
+        if entity.name == "area" and entity.text_span is None:
+            # Filled from the context (the satellite's room, or anywhere), not said.
+            from_context = True
+            continue
         if entity.is_wildcard:
             wildcards.add(entity.name)
             slots[entity.name] = entity.text_clean
         else:
             slots[entity.name] = entity.value
         heard[entity.name] = entity.text_clean
+    needs_room = "area" in (result.intent_data.requires_context or {})
     return LibraryMatch(
         intent=result.intent.name,
         slots=slots,
         wildcards=frozenset(wildcards),
         heard=heard,
-        context_area="area" not in slots and "area" in (result.intent_data.requires_context or {}),
+        context_area="area" not in slots and (from_context or needs_room),
     )
 
 
@@ -170,6 +207,7 @@ class SentenceLibrary:
         # Intents switched off in the options: never matched here either.
         self.disabled = disabled
         self._intents: dict[str, Intents] = {}
+        self._nouns: dict[str, dict[str, InflectedNames]] = {}
         self._lists: OrderedDict[tuple[str, str], dict[str, InflectedNames]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -181,8 +219,11 @@ class SentenceLibrary:
             if data is None:
                 continue
             intents = Intents.from_dict(dict(data))
+            nouns = inflected_lists(intents, lang)
             # The first recognition prepares the templates (tens of ms): here, off the loop.
-            recognize_best(_WARM_UP, intents, slot_lists=dict(slot_lists(Home(), lang)))
+            lists = {**slot_lists(Home(), lang), **nouns}
+            recognize_best(_WARM_UP, intents, slot_lists=dict(lists))
+            self._nouns[lang] = nouns
             self._intents[lang] = intents
 
     def _read(self, lang: str) -> Mapping[str, Any] | None:
@@ -203,7 +244,7 @@ class SentenceLibrary:
             if found is not None:
                 self._lists.move_to_end(key)
                 return found
-        built = slot_lists(home, lang)
+        built = {**slot_lists(home, lang), **self._nouns.get(lang, {})}
         with self._lock:
             self._lists[key] = built
             while len(self._lists) > _HOMES_KEPT:
@@ -230,10 +271,10 @@ class SentenceLibrary:
         intents = self._intents.get(lang)
         if intents is None or not text.strip() or len(text) > _MAX_CHARS:
             return []
-        context: dict[str, Any] | None = None
         area = home.area_by_id.get(satellite_area_id or "")
-        if area is not None:
-            context = {"area": {"value": area.name, "text": area.name}}
+        # Templates for "here" need a room; without a satellite's, one that stands for
+        # anywhere lets them match, and the match says the room came from context.
+        context = {"area": _context(area.name if area is not None else ANYWHERE)}
         lists = self._slot_lists(home, lang)
         found = self._recognize(text, intents, lists, context, lang)
         if found:
@@ -243,9 +284,10 @@ class SentenceLibrary:
             return []
         rest, area_id = place
         named = home.area_by_id[area_id].name
+        said = {"area": _context(named)}
         return [
             replace(m, slots={**m.slots, "area": named}, context_area=False, place_taken_out=True)
-            for m in self._recognize(rest, intents, lists, context, lang)
+            for m in self._recognize(rest, intents, lists, said, lang)
             if not {"area", "floor"} & m.slots.keys()
         ]
 
@@ -261,6 +303,10 @@ class SentenceLibrary:
             text, intents, slot_lists=dict(lists), intent_context=context, language=lang
         )
         return [_match_of(r) for r in _ranked(results) if r.intent.name not in self.disabled]
+
+
+def _context(name: str) -> dict[str, str]:
+    return {"value": name, "text": name}
 
 
 _PLACE_PREPOSITIONS = frozenset({"w", "we", "na", "z", "ze", "do", "u", "przy"})

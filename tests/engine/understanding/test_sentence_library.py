@@ -359,3 +359,13 @@ def test_a_class_without_a_room_is_the_houses_only_when_that_is_said_or_there_is
     assert rec is not None and rec.entity_ids == ("cover.g",)
     rec = heard("zamknij rolety", home=home, satellite="kuchnia")
     assert rec is not None and rec.entity_ids == ("cover.b",)
+
+
+def test_here_is_the_satellites_room_and_the_handler_is_told_so() -> None:
+    for text in ("zgaś lampy w tym pokoju", "zgaś tu światło", "wyłącz światło"):
+        rec = heard(text, satellite="kuchnia")
+        assert rec is not None, text
+        assert set(rec.entity_ids) == {"light.kuchnia", "light.kuchnia_blat"}, text
+        # The executor hands HA's handler the slots: the room must be among them.
+        assert rec.slots.get("area") == "Kuchnia", text
+    assert heard("zgaś lampy w tym pokoju") is None

@@ -195,6 +195,9 @@ def library_recognition(
     # and the one garage door of the house needs no room.
     roomless = match.context_area and satellite_area_id is None and not _says_everything(text)
     place = satellite_area_id if match.context_area else None
+    if place is not None and place in home.area_by_id and not slots.get("floor"):
+        # HA's handler only narrows to the room it is told: the satellite's, here.
+        slots.setdefault("area", home.area_by_id[place].name)
     entity_ids: tuple[str, ...] = ()
     says_devices = any(slots.get(k) for k in _TARGET_SLOTS) or place is not None
     if match.intent not in READ_ONLY_INTENTS or match.intent in _ASKS_ABOUT_DEVICES:

@@ -148,7 +148,13 @@ def local_acceptable(
     ):
         # "graj następną ścieżkę": a track change the match did not hear.
         return False
-    if _other_device_named(rec, text, lang, home, allowed):
+    kind_stems = tuple(
+        stem
+        for domain in allowed or ()
+        for stem in catalogue.domains.get(domain, {}).get(lang, ())
+        if " " not in stem
+    )
+    if _other_device_named(rec, text, lang, home, allowed, kind_stems):
         return False
     if _class_heard_as_a_name(rec, tokens, home, catalogue, lang):
         return False
@@ -160,6 +166,9 @@ def local_acceptable(
     if allowed is not None and allowed <= {"vacuum"}:
         # "odkurz na parterze": where to clean, for the one vacuum there is.
         return True
+    if rec.entity_ids and areas and not areas & named_area and not slots.get("floor"):
+        # "czy zasłona w salonie…" heard as the one named "Zasłona", in the bedroom.
+        return False
     if floors and not slots.get("floor") and not slots.get("area") and not rec.entity_ids:
         # "… na parterze" heard, but the match acts on the whole house.
         return False
@@ -167,7 +176,12 @@ def local_acceptable(
 
 
 def _other_device_named(
-    rec: Recognition, text: str, lang: str, home: Home, allowed: frozenset[str] | None
+    rec: Recognition,
+    text: str,
+    lang: str,
+    home: Home,
+    allowed: frozenset[str] | None,
+    kind_stems: tuple[str, ...] = (),
 ) -> bool:
     """A device of another kind is named ("zamknij okno w kuchni" names a window sensor)."""
     if allowed is None:
@@ -179,8 +193,24 @@ def _other_device_named(
             continue
         if entity.domain not in allowed and not set(range(m.start, m.end)) <= places:
             return True
-    # A name heard only in part still names that device: "okno" is "Okno kuchnia".
-    words = {t for i, t in enumerate(fold(text).split()) if i not in places and len(t) >= 4}
+    # A name heard only in part still names that device: "okno" is "Okno kuchnia";
+    # but not a word of the target's own name ("drzwi" of "Główne drzwi").
+    own = [
+        w
+        for e in rec.entity_ids
+        if e in home.entity_by_id
+        for n in (home.entity_by_id[e].name, *home.entity_by_id[e].aliases)
+        for w in fold(n).split()
+    ]
+    words = {
+        t
+        for i, t in enumerate(fold(text).split())
+        if i not in places
+        and len(t) >= 4
+        and not any(t.startswith(_stem(w)) for w in own)
+        # The word for the kind the intent acts on ("drzwi" of a lock) names the kind.
+        and not (rec.slots.get("domain") and t.startswith(kind_stems) and kind_stems)
+    }
     heads = _name_heads(home)
     for word in words:
         for entity_id, domain, stem in heads.get(word[:4], ()):

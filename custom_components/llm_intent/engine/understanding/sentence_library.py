@@ -279,6 +279,16 @@ class SentenceLibrary:
         found = self._recognize(text, intents, lists, context, lang)
         if found:
             return found
+        here = _without_here(text, lang)
+        if here is not None:
+            # "zamknij rolety w tym pokoju": the satellite's room, said in words.
+            if area is None:
+                return []
+            return [
+                replace(m, context_area=True)
+                for m in self._recognize(here, intents, lists, context, lang)
+                if not {"area", "floor"} & m.slots.keys()
+            ]
         place = _one_place(text, home.index("area", lang))
         if place is None:
             return []
@@ -305,6 +315,34 @@ class SentenceLibrary:
         return [_match_of(r) for r in _ranked(results) if r.intent.name not in self.disabled]
 
 
+# Words for the room the speaker is in, longest first.
+_HERE: Mapping[str, tuple[str, ...]] = {
+    "pl": (
+        "w tym pomieszczeniu",
+        "w tym pokoju",
+        "w tym miejscu",
+        "w pomieszczeniu",
+        "tutaj",
+        "tu",
+    ),
+    "en": ("in this room", "in here", "here"),
+}
+
+
+def _without_here(text: str, lang: str) -> str | None:
+    """``text`` without its one word or phrase for "here", or None if it has none."""
+    words = [fold(m.group()) for m in _WORD.finditer(text)]
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    for phrase in _HERE.get(lang, ()):
+        size = len(phrase.split())
+        at = [i for i in range(len(words) - size + 1) if " ".join(words[i : i + size]) == phrase]
+        if len(at) == 1:
+            start, end = spans[at[0]][0], spans[at[0] + size - 1][1]
+            rest = " ".join((text[:start] + " " + text[end:]).split())
+            return rest or None
+    return None
+
+
 def _context(name: str) -> dict[str, str]:
     return {"value": name, "text": name}
 
@@ -326,9 +364,14 @@ def _one_place(text: str, areas: NameIndex) -> tuple[str, str] | None:
             i += used
         else:
             i += 1
-    if len({key for _, _, key in found}) != 1 or len(found) != 1:
+    if len({key for _, _, key in found}) != 1:
         return None
-    first, last, key = found[0]
+    # The room may also be a word of a device's name ("roleta salonu w salonie"):
+    # the place is the mention with its preposition.
+    placed = [f for f in found if f[0] > 0 and toks[f[0] - 1] in _PLACE_PREPOSITIONS]
+    if len(found) > 1 and len(placed) != 1:
+        return None
+    first, last, key = placed[0] if placed else found[0]
     if first > 0 and toks[first - 1] in _PLACE_PREPOSITIONS:
         first -= 1
     rest = text[: words[first].start()] + " " + text[words[last - 1].end() :]

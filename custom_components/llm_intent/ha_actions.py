@@ -207,9 +207,14 @@ def _targets(home: Home, rec: Recognition, domain: str, satellite_area: str | No
     if rec.entity_ids:
         return [e for e in rec.entity_ids if e.startswith(f"{domain}.")]
     name = rec.slots.get("name")
-    if isinstance(name, str) and name:
-        return [e.entity_id for e in home.entities if e.domain == domain and e.name == name]
     areas = _areas(home, rec, satellite_area)
+    if isinstance(name, str) and name:
+        said = areas if rec.slots.get("area") or rec.slots.get("floor") else None
+        return [
+            e.entity_id
+            for e in home.entities
+            if e.domain == domain and e.name == name and (said is None or e.area_id in said)
+        ]
     return [
         e.entity_id
         for e in home.entities

@@ -63,3 +63,14 @@ async def test_unknown_command_gets_an_answer_saying_why(
         hass, "zamów pizzę z ananasem", None, None, language="pl", agent_id=AGENT
     )
     assert "Nie zrozumiałem" in result.response.speech["plain"]["speech"]
+
+
+async def test_a_device_named_in_a_room_it_is_not_in_is_not_touched(
+    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls
+) -> None:
+    # "Lampka nocna" is in the bedroom: brightening it "in the kitchen" is no such lamp.
+    result = await conversation.async_converse(
+        hass, "rozjaśnij lampkę nocną w kuchni", None, None, language="pl", agent_id=AGENT
+    )
+    assert polish_home.for_entity("light.lampka_nocna") == []
+    assert result.response.speech["plain"]["speech"]

@@ -477,7 +477,9 @@ def match_local(
         if chosen is not None:
             entity = home.entity_by_id[chosen.key]
             slots["name"] = entity.name
-            entity_ids = [entity.entity_id]
+            # Named in a room it is not in: no such device there, which HA's handler
+            # answers; never the one in the other room.
+            entity_ids = [] if area_id and entity.area_id != area_id else [entity.entity_id]
             understood |= set(range(chosen.start, chosen.end))
             target_words = _original_words(text, tokens, chosen.start, chosen.end)
             if area_id is None and entity.area_id and "area" in spec.slots:

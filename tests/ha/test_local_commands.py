@@ -6,7 +6,7 @@ from homeassistant.components import conversation
 from homeassistant.core import HomeAssistant
 import pytest
 
-from .conftest import HomeCalls
+from .conftest import _MEDIA, HomeCalls
 
 AGENT = "conversation.llm_intent"
 
@@ -74,3 +74,21 @@ async def test_a_device_named_in_a_room_it_is_not_in_is_not_touched(
     )
     assert polish_home.for_entity("light.lampka_nocna") == []
     assert result.response.speech["plain"]["speech"]
+
+
+async def test_ha_sentences_with_inflected_names_work_without_a_model(
+    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls
+) -> None:
+    # HA's own template ("<area> przestań grać"); the area said in the locative, which
+    # HA's built-in agent alone does not match and the own matcher has no pattern for.
+    hass.states.async_set(
+        "media_player.glosnik",
+        "playing",
+        {"friendly_name": "Głośnik kuchnia", "supported_features": _MEDIA},
+    )
+    result = await conversation.async_converse(
+        hass, "w kuchni przestań grać", None, None, language="pl", agent_id=AGENT
+    )
+    speech = result.response.speech["plain"]["speech"]
+    assert result.response.response_type.value != "error", speech
+    assert [c.service for c in polish_home.for_entity("media_player.glosnik")] == ["media_pause"]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings, strategies as st
 
 from custom_components.llm_intent.engine.clock import ManualClock
-from custom_components.llm_intent.engine.home import Entity, Home
+from custom_components.llm_intent.engine.home import Area, Entity, Floor, Home
 from custom_components.llm_intent.engine.pipeline import (
     Command,
     ExecResult,
@@ -232,3 +232,33 @@ def test_a_zone_that_is_a_time_word_is_no_zone() -> None:
     assert not builtin_acceptable("czy maria jest teraz w domu", "pl", "HassGetState", slots, HOME)
     slots = {"name": "Maria", "state": "w domu"}
     assert builtin_acceptable("czy maria jest w domu", "pl", "HassGetState", slots, HOME)
+
+
+def test_a_floor_said_is_not_a_room_whose_name_holds_it() -> None:
+    home = replace(
+        HOME,
+        areas=(*HOME.areas, Area("lazienka_gora", "Łazienka na górze", floor_id="pietro")),
+        floors=(*HOME.floors[:1], Floor("pietro", "Piętro", ("Góra",))),
+        entities=(
+            *HOME.entities,
+            Entity("fan.lazienka_gora", "Wyciąg górny", area_id="lazienka_gora"),
+        ),
+    )
+    text = "włącz wszystkie wentylatory na górze"
+    rec = match_local(text, "pl", home, CATALOGUE, Context())
+    assert rec is None or not (
+        rec.slots.get("area") == "Łazienka na górze"
+        and local_acceptable(rec, text, "pl", home, CATALOGUE)
+    )
+
+
+def test_brightening_to_the_maximum_is_a_level_not_a_step() -> None:
+    rec = _local("rozjaśnij salon na maksa")
+    assert rec is None or rec.intent != "LightBrightnessStep"
+
+
+def test_already_and_further_are_not_a_zone_or_a_search() -> None:
+    slots = {"name": "Ola", "state": "już w domu"}
+    assert not builtin_acceptable("czy ola jest już w domu", "pl", "HassGetState", slots, HOME)
+    search = {"search_query": "dalej muzykę", "area": "Kuchnia"}
+    assert not builtin_acceptable("puść dalej muzykę", "pl", "HassMediaSearchAndPlay", search, HOME)

@@ -369,3 +369,16 @@ def test_here_is_the_satellites_room_and_the_handler_is_told_so() -> None:
         # The executor hands HA's handler the slots: the room must be among them.
         assert rec.slots.get("area") == "Kuchnia", text
     assert heard("zgaś lampy w tym pokoju") is None
+
+
+def test_a_short_name_that_begins_longer_ones_is_not_a_plural_name_in_disguise() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"), Area("sypialnia", "Sypialnia")),
+        entities=(
+            Entity("light.k", "Kinkiety", area_id="salon"),
+            Entity("light.l", "Kinkiet przy łóżku", area_id="sypialnia"),
+        ),
+    )
+    assert heard("zgaś kinkiet", home=home) is None
+    rec = heard("zgaś kinkiety", home=home)
+    assert rec is not None and rec.entity_ids == ("light.k",)

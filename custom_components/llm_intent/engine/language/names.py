@@ -322,6 +322,13 @@ class NameIndex:
                 found.append((name.key, name.display, size, exact))
         return found
 
+    def begins_a_longer_name(self, tok: str) -> bool:
+        """``tok`` (folded) is, as written, the first word of a name of several words."""
+        return any(
+            pos == 0 and quality == _BASE and len(self._names[n].words) > 1
+            for n, pos, quality in self._forms.get(tok, ())
+        )
+
     def best(self, text: str) -> NameMatch | None:
         """The single best match in ``text``, or None."""
         matches = self.find_all(text)

@@ -64,6 +64,7 @@ _NEEDS_A_VALUE: Mapping[str, tuple[str, ...]] = {
     "HassSetVolume": ("volume_level",),
 }
 _COVER_INTENTS = frozenset({"HassOpenCover", "HassCloseCover"})
+_LEVEL_WORDS = ("maks", "minimaln", "minimum", "najjasniej", "najciemniej", "max", "full")
 _TIMER_WORDS = ("minutnik", "czasomierz", "tajmer", "timer", "stoper")
 _SKIP_STEMS = ("nastepn", "kolejn", "poprzedn")
 
@@ -126,6 +127,9 @@ def local_acceptable(
     ):
         # "zamknij wszystkie okna" with no window among the covers: not every cover.
         return False
+    if rec.intent == "LightBrightnessStep" and any(t.startswith(_LEVEL_WORDS) for t in tokens):
+        # "rozjaśnij na maksa" is a level, not a step.
+        return False
     if rec.intent.startswith(("HassMedia", "HassSetVolume")) and any(
         t.startswith(_TIMER_WORDS) for t in tokens
     ):
@@ -168,6 +172,9 @@ def local_acceptable(
         return True
     if rec.entity_ids and areas and not areas & named_area and not slots.get("floor"):
         # "czy zasłona w salonie…" heard as the one named "Zasłona", in the bedroom.
+        return False
+    if floors and not slots.get("floor") and _area_heard_in_part(rec, text, home):
+        # "wentylatory na górze" is the upper floor, not "Łazienka na górze".
         return False
     if floors and not slots.get("floor") and not slots.get("area") and not rec.entity_ids:
         # "… na parterze" heard, but the match acts on the whole house.
@@ -265,6 +272,21 @@ def _name_heard_in_part(rec: Recognition, text: str, lang: str, home: Home) -> b
     return True
 
 
+def _area_heard_in_part(rec: Recognition, text: str, home: Home) -> bool:
+    area = rec.slots.get("area")
+    if not isinstance(area, str) or not area or rec.context_used:
+        return False
+    said = fold(text).split()
+    for a in home.areas:
+        if fold(a.name) != fold(area):
+            continue
+        return not any(
+            all(any(t.startswith(_stem(w)) for t in said) for w in fold(n).split())
+            for n in (a.name, *a.aliases)
+        )
+    return False
+
+
 def _stem(word: str) -> str:
     return word[: max(3, min(len(word) - 2, 6))]
 
@@ -318,9 +340,9 @@ def builtin_acceptable(
     return True
 
 
-_NOW = frozenset({"teraz", "obecnie", "aktualnie", "chwili", "now", "currently"})
+_NOW = frozenset({"teraz", "juz", "obecnie", "aktualnie", "chwili", "now", "currently", "already"})
 # "następny utwór w salonie" is a media command, not a search for that phrase.
 _MEDIA_COMMAND_WORDS = frozenset(
-    {"nastepny", "nastepna", "nastepne", "poprzedni", "poprzednia", "kolejny", "kolejna"}
+    {"nastepny", "nastepna", "nastepne", "poprzedni", "poprzednia", "kolejny", "kolejna", "dalej"}
     | {"next", "previous", "pause", "resume"}
 )

@@ -84,6 +84,10 @@ class InflectedNames(TextSlotList):
         found: list[TextSlotValue] = []
         for used, names in by_span.items():
             exact = [n for n in names if n[2]]
+            if not exact and self._index.begins_a_longer_name(toks[0]):
+                # "zgaś kinkiet" is as much "Kinkiet przy łóżku" said short as it is
+                # "Kinkiety" in another case: which one is not said.
+                continue
             chosen = exact or names
             keys = {key for key, _, _ in chosen}
             if len(keys) > 1 and len({fold(name) for _, name, _ in chosen}) > 1:

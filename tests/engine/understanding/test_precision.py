@@ -262,3 +262,15 @@ def test_already_and_further_are_not_a_zone_or_a_search() -> None:
     assert not builtin_acceptable("czy ola jest już w domu", "pl", "HassGetState", slots, HOME)
     search = {"search_query": "dalej muzykę", "area": "Kuchnia"}
     assert not builtin_acceptable("puść dalej muzykę", "pl", "HassMediaSearchAndPlay", search, HOME)
+
+
+def test_a_short_name_that_begins_longer_ones_is_not_taken_for_a_plural_name() -> None:
+    home = replace(
+        HOME,
+        entities=(
+            Entity("light.k", "Kinkiety", area_id="salon"),
+            Entity("light.l", "Kinkiet przy łóżku", area_id="sypialnia"),
+        ),
+    )
+    rec = match_local("zgaś kinkiet", "pl", home, CATALOGUE, Context())
+    assert rec is None or not local_acceptable(rec, "zgaś kinkiet", "pl", home, CATALOGUE)

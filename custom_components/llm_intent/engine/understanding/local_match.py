@@ -134,7 +134,10 @@ _FILLER = {
     },
 }
 _LEAD_IN = {
-    "pl": frozenset({"a", "i", "to", "no", "dobra", "dobrze", "ok", "okej", "teraz", "hej", "juz"}),
+    "pl": frozenset(
+        {"a", "i", "to", "no", "dobra", "dobrze", "ok", "okej", "teraz", "hej", "juz"}
+        | {"wez", "prosze", "mozesz", "moglbys", "moglabys", "sluchaj"}
+    ),
     "en": frozenset({"and", "now", "then", "ok", "okay", "so", "hey"}),
 }
 FOLLOW_UP_TOO = {"pl": {"tez", "takze", "rowniez"}, "en": {"too", "also"}}

@@ -162,6 +162,8 @@ def local_acceptable(
         return False
     if _class_heard_as_a_name(rec, tokens, home, catalogue, lang):
         return False
+    if _short_for_a_longer_name(rec, tokens, home, lang):
+        return False
     if _name_heard_in_part(rec, text, lang, home):
         return False
     areas, floors = _named_places(text, lang, home)
@@ -270,6 +272,18 @@ def _name_heard_in_part(rec: Recognition, text: str, lang: str, home: Home) -> b
         if all(any(t.startswith(_stem(w)) for t in said) for w in words):
             return False
     return True
+
+
+def _short_for_a_longer_name(rec: Recognition, tokens: list[str], home: Home, lang: str) -> bool:
+    """ "zgaś kinkiet": "Kinkiety" in another case, or "Kinkiet przy łóżku" said short?"""
+    name = rec.slots.get("name")
+    if not isinstance(name, str) or rec.context_used:
+        return False
+    words = fold(name).split()
+    if len(words) != 1 or words[0] in tokens:
+        return False
+    index = home.index("entity", lang)
+    return any(t.startswith(words[0][:4]) and index.begins_a_longer_name(t) for t in tokens)
 
 
 def _area_heard_in_part(rec: Recognition, text: str, home: Home) -> bool:

@@ -301,7 +301,7 @@ POLISH = [
         "Wznowiono odtwarzanie.",
     ),
     case(
-        "ścisz telewizor do dwudziestu procent",
+        "niech telewizor gra ciszej, na dwadzieścia procent",
         "HassSetVolume",
         {"name": "Telewizor", "volume_level": 20},
         ("media_player.telewizor", "volume_level", 0.2),

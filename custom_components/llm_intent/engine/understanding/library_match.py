@@ -232,6 +232,21 @@ def library_recognition(
     return rec, spec
 
 
+def _neuter_plural(match: LibraryMatch, name: str, catalogue: Catalogue, lang: str) -> bool:
+    """ "zapal światła" is the lights, not the one named "Światło".
+
+    The object of an on/off is in the accusative, which for a neuter noun is
+    its base form; "-a" in place of its "-o" is then the plural, the kind.
+    """
+    if match.intent not in ON_OFF_INTENTS:
+        return False
+    word, said = fold(name), fold(match.heard.get("name", ""))
+    if " " in word or not word.endswith("o") or said != word[:-1] + "a":
+        return False
+    stems = [s for words in catalogue.domains.values() for s in words.get(lang, ())]
+    return any(word.startswith(s) for s in stems if " " not in s)
+
+
 def library_choice(
     matches: list[LibraryMatch],
     text: str,
@@ -249,6 +264,8 @@ def library_choice(
     for match in matches:
         name = match.slots.get("name")
         if isinstance(name, str) and name and class_in_plural(name, words, catalogue, lang):
+            continue
+        if isinstance(name, str) and _neuter_plural(match, name, catalogue, lang):
             continue
         return library_recognition(match, text, lang, home, catalogue, satellite_area_id)
     return None

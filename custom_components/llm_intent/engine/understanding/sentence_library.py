@@ -83,6 +83,10 @@ class InflectedNames(TextSlotList):
             by_span.setdefault(used, []).append((key, name, whole))
         found: list[TextSlotValue] = []
         for used, names in by_span.items():
+            if toks[used - 1] in _PLACE_PREPOSITIONS and text[words[used - 1].end() :].strip():
+                # A name ending in "w" or "na" with words after it: that preposition
+                # begins the place ("włącz wszystko w salonie"), it is no part of a name.
+                continue
             exact = [n for n in names if n[2]]
             chosen = exact or names
             keys = {key for key, _, _ in chosen}

@@ -226,3 +226,65 @@ def test_the_first_command_after_a_home_change_is_quick_with_a_thousand_names() 
     LIBRARY.matches("zgaś lampę stojącą 7 w pokoju 7", "pl", home)
     first = time.perf_counter() - start
     assert first < 0.05, f"{first * 1000:.0f} ms"
+
+
+_ODD_NAME = st.sampled_from(
+    [
+        "",
+        " ",
+        "!!!",
+        "💡",
+        "w",
+        "na",
+        "tu",
+        "tutaj",
+        "wszystko",
+        "światło",
+        "Światła",
+        "1",
+        "2 3",
+        "w salonie",
+        "Salon",
+        "lampa",
+        "Lampa 2",
+        "brama garażowa",
+        "x" * 60,
+        "ą" * 3,
+        "-",
+        "a.b",
+    ]
+) | st.text(max_size=12)
+
+
+@st.composite
+def _odd_homes(draw: st.DrawFn) -> Home:
+    areas = tuple(Area(f"a{i}", draw(_ODD_NAME)) for i in range(draw(st.integers(0, 4))))
+    domains = ("light", "cover", "lock", "switch", "media_player")
+    entities = tuple(
+        Entity(
+            f"{draw(st.sampled_from(domains))}.e{i}",
+            draw(_ODD_NAME),
+            aliases=tuple(draw(st.lists(_ODD_NAME, max_size=2))),
+            area_id=draw(st.none() | st.sampled_from([a.area_id for a in areas] or ["zz"])),
+            device_class=draw(st.none() | st.sampled_from(("garage", "gate", "door", "blind"))),
+        )
+        for i in range(draw(st.integers(0, 6)))
+    )
+    return Home(areas=areas, entities=entities)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_odd_homes(), st.lists(_ODD_NAME, max_size=6).map(" ".join), st.sampled_from(["pl", "en"]))
+def test_odd_names_and_odd_commands_neither_crash_nor_act_on_an_unnamed_lock(
+    home: Home, tail: str, lang: str
+) -> None:
+    for verb in ("zgaś", "otwórz", "wyłącz", "turn off", ""):
+        text = f"{verb} {tail}".strip()
+        found = LIBRARY.matches(text, lang, home, None)
+        chosen = library_choice(found, text, lang, home, CATALOGUE, None)
+        if chosen is None:
+            continue
+        for entity_id in chosen[0].entity_ids:
+            # A lock is only ever reached by its own name or a room said.
+            if entity_id.startswith("lock."):
+                assert chosen[0].slots.get("name") or chosen[0].slots.get("area"), (text, chosen)

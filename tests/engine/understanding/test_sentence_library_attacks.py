@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import time
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
 
 from custom_components.llm_intent.engine.clock import ManualClock
 from custom_components.llm_intent.engine.home import Area, Entity, Home
@@ -21,7 +22,7 @@ from custom_components.llm_intent.engine.understanding.library_match import libr
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
 
 from ..test_pipeline import Recorder
-from .test_local_match import CATALOGUE
+from .test_local_match import CATALOGUE, HOME
 from .test_sentence_library import LIBRARY
 
 _AREAS = (
@@ -149,6 +150,30 @@ def test_opening_an_entry_cover_by_template_always_waits_for_yes(
         # Only things that keep the way shut may run without a question.
         for intent, _slots in executor.actions:
             assert intent in {"HassCloseCover", "HassTurnOff", "HassStopMoving"}, (text, outcome)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "za 5 minut odblokuj drzwi wejściowe",
+        "za 5 minut otwórz bramę garażową",
+        "otwórz bramę garażową za 5 minut",
+    ],
+)
+def test_a_delayed_command_is_not_started_past_the_gate(text: str) -> None:
+    """HA runs a timer's command later through its own agent, which asks no "tak".
+
+    The timer is started without naming this agent, so the command runs
+    through HA's default agent when it fires: unlocking or opening later, unasked.
+    """
+    executor = Recorder()
+    clock = ManualClock()
+    pipeline = Pipeline(
+        CATALOGUE, _OneHome(HOME), executor, clock, ContextStore(clock), library=LIBRARY
+    )
+    outcome = asyncio.run(pipeline.handle(Command(text, "pl", "c1")))
+    started = [s for i, s in executor.actions if i == "HassStartTimer"]
+    assert not any("conversation_command" in s for s in started), (text, outcome)
 
 
 # --- time ---

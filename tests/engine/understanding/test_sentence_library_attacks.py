@@ -23,7 +23,7 @@ from custom_components.llm_intent.engine.understanding.recognition import Recogn
 
 from ..test_pipeline import Recorder
 from .test_local_match import CATALOGUE, HOME
-from .test_sentence_library import LIBRARY
+from .test_sentence_library import LIBRARY, generated_homes
 
 _AREAS = (
     Area("salon", "Salon"),
@@ -313,3 +313,20 @@ def test_odd_names_and_odd_commands_neither_crash_nor_act_on_an_unnamed_lock(
             # A lock is only ever reached by its own name or a room said.
             if entity_id.startswith("lock."):
                 assert chosen[0].slots.get("name") or chosen[0].slots.get("area"), (text, chosen)
+
+
+_HERE_WORDS = ("tu", "tutaj", "w tym pokoju", "w tym pomieszczeniu")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated_homes(), st.data())
+def test_here_with_no_satellite_is_no_room_at_all(home: Home, data: st.DataObject) -> None:
+    """ "zgaś tu światło" from a phone: which room is "here" is not known."""
+    verb = data.draw(st.sampled_from(("zgaś", "zapal", "zamknij", "otwórz", "wyłącz", "włącz")))
+    what = data.draw(
+        st.sampled_from(("światło", "rolety", "wszystko", "lampy", "wentylator", "bramę"))
+    )
+    here = data.draw(st.sampled_from(_HERE_WORDS))
+    text = data.draw(st.sampled_from((f"{verb} {here} {what}", f"{verb} {what} {here}")))
+    rec = heard(text, home)
+    assert rec is None, (text, rec)

@@ -19,7 +19,7 @@ from .catalogue import Catalogue, IntentSpec
 from .effects import AREA_WIDE_DOMAINS, ON_OFF_INTENTS, READ_ONLY_INTENTS, handler_domains
 from .precision import INTENT_KINDS, builtin_acceptable, class_in_plural
 from .recognition import Recognition, lock_states
-from .sentence_library import LibraryMatch
+from .sentence_library import LibraryMatch, says_here
 
 # Slots that say which devices; anything else is a value or a word of the template.
 _TARGET_SLOTS = ("name", "area", "floor", "domain", "device_class")
@@ -198,6 +198,9 @@ def library_recognition(
     # "zamknij rolety" from no room: which room's? "wszystkie" would say the house,
     # and the one garage door of the house needs no room.
     roomless = match.context_area and satellite_area_id is None and not _says_everything(text)
+    if match.context_area and satellite_area_id is None and says_here(text, lang):
+        # "zgaś tu światło" from a phone: "here" is a room, and which one is not known.
+        return None
     place = satellite_area_id if match.context_area else None
     if place is not None and place in home.area_by_id and not slots.get("floor"):
         # HA's handler only narrows to the room it is told: the satellite's, here.

@@ -29,7 +29,7 @@ from ..home import Entity, Home
 from ..language.names import NameEntry, NameIndex
 from ..language.normalize import fold
 
-__all__ = ["InflectedNames", "LibraryMatch", "SentenceLibrary"]
+__all__ = ["InflectedNames", "LibraryMatch", "SentenceLibrary", "says_here"]
 
 _WORD = re.compile(r"[^\W_]+")
 # A name is never longer than this many words; the lookup reads no further.
@@ -345,6 +345,13 @@ def _without_here(text: str, lang: str) -> str | None:
             rest = " ".join((text[:start] + " " + text[end:]).split())
             return rest or None
     return None
+
+
+def says_here(text: str, lang: str) -> bool:
+    """``text`` has a word or phrase for the room the speaker is in."""
+    return _without_here(text, lang) is not None or any(
+        fold(m.group()) in _HERE.get(lang, ()) for m in _WORD.finditer(text)
+    )
 
 
 def _context(name: str) -> dict[str, str]:

@@ -87,6 +87,18 @@ def test_a_shorter_name_and_its_room_beat_a_longer_name_that_took_the_prepositio
     assert rec is None or rec.entity_ids == ("light.w",)
 
 
+def test_doors_said_of_two_doors_is_one_or_both_and_so_a_question() -> None:
+    """ "drzwi" is the same word for one door and for several."""
+    home = _home(
+        Entity("cover.d1", "Lewe", area_id="garaz", device_class="door"),
+        Entity("cover.d2", "Prawe", area_id="garaz", device_class="door"),
+    )
+    assert heard("zamknij drzwi w garażu", home) is None
+    assert heard("otwórz drzwi w garażu", home) is None
+    rec = heard("zamknij wszystkie drzwi w garażu", home)
+    assert rec is not None and set(rec.entity_ids) == {"cover.d1", "cover.d2"}
+
+
 # --- the confirmation gate ---
 
 

@@ -140,7 +140,9 @@ def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str) -> 
     if match.slots.get("name") or not match.slots.get("device_class") or len(picked) < 2:
         return False
     word = match.heard.get("device_class", "")
-    singular = word.casefold().endswith(("ę", "ą", "a", "o"))
+    first = fold(word).split()[:1]
+    # "drzwi" is one door or several: the word alone does not say which.
+    singular = word.casefold().endswith(("ę", "ą", "a", "o")) or first == ["drzwi"]
     return singular and not _says_everything(text)
 
 

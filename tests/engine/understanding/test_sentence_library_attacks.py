@@ -99,6 +99,30 @@ def test_doors_said_of_two_doors_is_one_or_both_and_so_a_question() -> None:
     assert rec is not None and set(rec.entity_ids) == {"cover.d1", "cover.d2"}
 
 
+def test_one_of_several_by_a_singular_english_class_word_is_not_guessed() -> None:
+    """ "close the blind in the office" with two blinds there: which one is not said."""
+    home = Home(
+        areas=(Area("office", "Office"), Area("garage", "Garage")),
+        entities=(
+            Entity("cover.a", "Left", area_id="office", device_class="blind"),
+            Entity("cover.b", "Right", area_id="office", device_class="blind"),
+            Entity("cover.g1", "North", area_id="garage", device_class="garage"),
+            Entity("cover.g2", "South", area_id="garage", device_class="garage"),
+        ),
+    )
+
+    def en(text: str) -> Recognition | None:
+        found = LIBRARY.matches(text, "en", home, None)
+        chosen = library_choice(found, text, "en", home, CATALOGUE, None)
+        return None if chosen is None else chosen[0]
+
+    assert en("close the blind in the office") is None
+    assert en("open the blind in the office") is None
+    assert en("open the garage door in the garage") is None
+    rec = en("close the blinds in the office")
+    assert rec is not None and set(rec.entity_ids) == {"cover.a", "cover.b"}
+
+
 # --- the confirmation gate ---
 
 

@@ -135,14 +135,17 @@ def targets(
     return tuple(e.entity_id for e in picked)
 
 
-def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str) -> bool:
+def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str, lang: str) -> bool:
     """ "zamknij roletę w salonie" with two blinds there: which one is meant is not said."""
     if match.slots.get("name") or not match.slots.get("device_class") or len(picked) < 2:
         return False
     word = match.heard.get("device_class", "")
-    first = fold(word).split()[:1]
-    # "drzwi" is one door or several: the word alone does not say which.
-    singular = word.casefold().endswith(("ę", "ą", "a", "o")) or first == ["drzwi"]
+    if lang == "en":
+        singular = not fold(word).endswith("s")
+    else:
+        # "drzwi" is one door or several: the word alone does not say which.
+        first = fold(word).split()[:1]
+        singular = word.casefold().endswith(("ę", "ą", "a", "o")) or first == ["drzwi"]
     return singular and not _says_everything(text)
 
 
@@ -215,7 +218,7 @@ def library_recognition(
         picked = targets(match.intent, slots, home, place, satellite_area_id)
         if not picked:
             return None
-        if _one_of_several(match, picked, text) or (roomless and len(picked) > 1):
+        if _one_of_several(match, picked, text, lang) or (roomless and len(picked) > 1):
             return None
         allowed = INTENT_KINDS.get(match.intent)
         if allowed is not None and not {i.split(".", 1)[0] for i in picked} <= allowed:

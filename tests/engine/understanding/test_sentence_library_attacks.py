@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+import json
+from pathlib import Path
+import subprocess
+import sys
 import time
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -366,3 +370,35 @@ def test_here_with_no_satellite_is_no_room_at_all(home: Home, data: st.DataObjec
     text = data.draw(st.sampled_from((f"{verb} {here} {what}", f"{verb} {what} {here}")))
     rec = heard(text, home)
     assert rec is None, (text, rec)
+
+
+_FIRST_USE = """
+import json, sys, time
+from custom_components.llm_intent.engine.home import Area, Entity, Home
+from custom_components.llm_intent.engine.understanding.sentence_library import SentenceLibrary
+library = SentenceLibrary()
+library.load()
+home = Home(areas=(Area("s", "Salon"),), entities=(Entity("light.n", "Lampa", area_id="s"),))
+took = {}
+for text in sys.argv[1:]:
+    start = time.perf_counter()
+    library.matches(text, "pl", home, "s")
+    took[text] = (time.perf_counter() - start) * 1000
+print(json.dumps(took))
+"""
+
+
+def test_the_first_command_of_a_kind_after_loading_is_quick() -> None:
+    """``load`` runs off the loop to prepare the templates; what it leaves lazy runs on it."""
+    root = Path(__file__).parents[3]
+    texts = ["ustaw na na na na na", "ustaw minutnik na 5 minut"]
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_USE, *texts],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    took = json.loads(out.splitlines()[-1])
+    assert all(ms < 50 for ms in took.values()), took

@@ -19,7 +19,7 @@ from .catalogue import Catalogue, IntentSpec
 from .effects import AREA_WIDE_DOMAINS, ON_OFF_INTENTS, READ_ONLY_INTENTS, handler_domains
 from .precision import INTENT_KINDS, builtin_acceptable, class_in_plural
 from .recognition import Recognition, lock_states
-from .sentence_library import LibraryMatch
+from .sentence_library import LibraryMatch, says_here
 
 # Slots that say which devices; anything else is a value or a word of the template.
 _TARGET_SLOTS = ("name", "area", "floor", "domain", "device_class")
@@ -135,12 +135,17 @@ def targets(
     return tuple(e.entity_id for e in picked)
 
 
-def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str) -> bool:
+def _one_of_several(match: LibraryMatch, picked: tuple[str, ...], text: str, lang: str) -> bool:
     """ "zamknij roletę w salonie" with two blinds there: which one is meant is not said."""
     if match.slots.get("name") or not match.slots.get("device_class") or len(picked) < 2:
         return False
     word = match.heard.get("device_class", "")
-    singular = word.casefold().endswith(("ę", "ą", "a", "o"))
+    if lang == "en":
+        singular = not fold(word).endswith("s")
+    else:
+        # "drzwi" is one door or several: the word alone does not say which.
+        first = fold(word).split()[:1]
+        singular = word.casefold().endswith(("ę", "ą", "a", "o")) or first == ["drzwi"]
     return singular and not _says_everything(text)
 
 
@@ -188,12 +193,19 @@ def library_recognition(
     spec = _spec(match.intent, catalogue)
     if spec is None or match.intent in _FREE_TEXT_ACTIONS:
         return None
+    if match.slots.get("conversation_command"):
+        # "za 5 minut odblokuj drzwi": HA runs the command when the timer ends, through
+        # its own agent, which asks for no "tak" before it unlocks or opens.
+        return None
     slots = dict(match.slots)
     if not builtin_acceptable(text, lang, match.intent, slots, home):
         return None
     # "zamknij rolety" from no room: which room's? "wszystkie" would say the house,
     # and the one garage door of the house needs no room.
     roomless = match.context_area and satellite_area_id is None and not _says_everything(text)
+    if match.context_area and satellite_area_id is None and says_here(text, lang):
+        # "zgaś tu światło" from a phone: "here" is a room, and which one is not known.
+        return None
     place = satellite_area_id if match.context_area else None
     if place is not None and place in home.area_by_id and not slots.get("floor"):
         # HA's handler only narrows to the room it is told: the satellite's, here.
@@ -206,7 +218,7 @@ def library_recognition(
         picked = targets(match.intent, slots, home, place, satellite_area_id)
         if not picked:
             return None
-        if _one_of_several(match, picked, text) or (roomless and len(picked) > 1):
+        if _one_of_several(match, picked, text, lang) or (roomless and len(picked) > 1):
             return None
         allowed = INTENT_KINDS.get(match.intent)
         if allowed is not None and not {i.split(".", 1)[0] for i in picked} <= allowed:
@@ -232,6 +244,21 @@ def library_recognition(
     return rec, spec
 
 
+def _neuter_plural(match: LibraryMatch, name: str, catalogue: Catalogue, lang: str) -> bool:
+    """ "zapal światła" is the lights, not the one named "Światło".
+
+    The object of an on/off is in the accusative, which for a neuter noun is
+    its base form; "-a" in place of its "-o" is then the plural, the kind.
+    """
+    if match.intent not in ON_OFF_INTENTS:
+        return False
+    word, said = fold(name), fold(match.heard.get("name", ""))
+    if " " in word or not word.endswith("o") or said != word[:-1] + "a":
+        return False
+    stems = [s for words in catalogue.domains.values() for s in words.get(lang, ())]
+    return any(word.startswith(s) for s in stems if " " not in s)
+
+
 def library_choice(
     matches: list[LibraryMatch],
     text: str,
@@ -249,6 +276,8 @@ def library_choice(
     for match in matches:
         name = match.slots.get("name")
         if isinstance(name, str) and name and class_in_plural(name, words, catalogue, lang):
+            continue
+        if isinstance(name, str) and _neuter_plural(match, name, catalogue, lang):
             continue
         return library_recognition(match, text, lang, home, catalogue, satellite_area_id)
     return None

@@ -19,6 +19,7 @@ from .const import DOMAIN, LOGGER
 from .engine.home import Home
 from .engine.pipeline import Command, ExecResult, HomeSource
 from .engine.understanding.answers import message
+from .engine.understanding.builtin import DELAYED_COMMAND
 from .engine.understanding.catalogue import IntentSpec
 from .engine.understanding.recognition import Recognition
 from .engine.understanding.safety import area_wide_domains, is_area_wide
@@ -85,7 +86,10 @@ class HAExecutor:
         slots: dict[str, Any] = {
             k: {"value": v}
             for k, v in rec.slots.items()
-            if (own or k in _HA_SLOTS) and v is not None and v not in ("", [])
+            if (own or k in _HA_SLOTS)
+            and k != DELAYED_COMMAND
+            and v is not None
+            and v not in ("", [])
         }
         domains = self._domains(spec, rec)
         if domains is None:

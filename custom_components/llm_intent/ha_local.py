@@ -20,7 +20,7 @@ from homeassistant.helpers import intent
 
 from .engine.pipeline import Command, Gate, HomeSource, LocalAnswer
 from .engine.understanding.answers import lang_of
-from .engine.understanding.builtin import RESOLVED_TARGETS
+from .engine.understanding.builtin import DELAYED_COMMAND, RESOLVED_TARGETS
 from .engine.understanding.effects import READ_ONLY_INTENTS
 from .engine.understanding.precision import builtin_acceptable
 from .engine.understanding.recognition import Recognition
@@ -50,6 +50,10 @@ class HALocalAgent:
             """True keeps HA from acting on ``result``."""
             if self._switched_off(result):
                 return True  # switched off in the options: not matched here either
+            if any(e.name == DELAYED_COMMAND for e in result.entities_list):
+                # "za 5 minut odblokuj drzwi": HA's timer would later run the command
+                # with its own agent, past the gate. Left to the own path.
+                return True
             if result.unmatched_entities:
                 return False  # HA acts on nothing and answers nothing for these
             if self.homes is not None and not builtin_acceptable(

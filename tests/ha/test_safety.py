@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import conversation
+from homeassistant.components.intent.const import TIMER_DATA
 from homeassistant.core import HomeAssistant
 import pytest
 
@@ -234,3 +235,27 @@ async def test_turn_everything_on_in_the_garage_does_not_open_the_gate(
 
     assert _state(hass, "light.garaz") == "on", done
     assert _state(hass, "cover.brama") == "closed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "za 5 minut odblokuj drzwi wejściowe",
+        "otwórz bramę garażową za 5 minut",
+        # The names as stored: HA's own agent understands the command when the timer ends.
+        "za 5 minut otwórz Brama garażowa",
+    ],
+)
+async def test_a_command_for_later_never_runs_past_the_gate(
+    hass: HomeAssistant, local_entry: object, polish_home: HomeCalls, text: str
+) -> None:
+    """HA's timers run a delayed command with HA's own agent, which asks nobody for "tak"."""
+    await conversation.async_converse(
+        hass, text, None, None, language="pl", agent_id="conversation.llm_intent"
+    )
+    await hass.async_block_till_done()
+    assert polish_home.for_entity("lock.drzwi") == []
+    assert polish_home.for_entity("cover.brama") == []
+    # Nothing left to run later either: no timer holds a command.
+    timers = hass.data[TIMER_DATA].timers.values() if TIMER_DATA in hass.data else ()
+    assert [t.conversation_command for t in timers if t.conversation_command] == []

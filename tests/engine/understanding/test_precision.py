@@ -274,3 +274,10 @@ def test_a_short_name_that_begins_longer_ones_is_not_taken_for_a_plural_name() -
     )
     rec = match_local("zgaś kinkiet", "pl", home, CATALOGUE, Context())
     assert rec is None or not local_acceptable(rec, "zgaś kinkiet", "pl", home, CATALOGUE)
+
+
+def test_here_from_no_satellite_is_no_room_and_no_whole_house() -> None:
+    assert _local("wyłącz wszystko tutaj") is None
+    # Asking where is fine; acting on every light is not.
+    rec = _local("zgaś światło w tym pokoju")
+    assert rec is None or rec.extra.get("missing") == "area"

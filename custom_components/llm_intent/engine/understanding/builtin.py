@@ -17,6 +17,9 @@ from .recognition import Recognition
 # Set in Recognition.extra when the host resolved the targets itself: the
 # entity list is then exactly what would be acted on, even when it is empty.
 RESOLVED_TARGETS = "resolved_targets"
+# HA's timer slot for a command to run when the timer ends; HA runs it with its
+# own agent, which never asks for "tak", so no path here ever sets one.
+DELAYED_COMMAND = "conversation_command"
 # HA's handlers say nothing themselves; its built-in agent's templates are not ours to use.
 _DONE = {lang: MESSAGES[lang]["done"] for lang in ("pl", "en")}
 

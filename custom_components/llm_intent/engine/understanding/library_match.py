@@ -14,7 +14,7 @@ from typing import Any
 
 from ..home import Entity, Home
 from ..language.normalize import fold
-from .builtin import RESOLVED_TARGETS, builtin_spec
+from .builtin import DELAYED_COMMAND, RESOLVED_TARGETS, builtin_spec
 from .catalogue import Catalogue, IntentSpec
 from .effects import AREA_WIDE_DOMAINS, ON_OFF_INTENTS, READ_ONLY_INTENTS, handler_domains
 from .precision import INTENT_KINDS, builtin_acceptable, class_in_plural
@@ -193,7 +193,7 @@ def library_recognition(
     spec = _spec(match.intent, catalogue)
     if spec is None or match.intent in _FREE_TEXT_ACTIONS:
         return None
-    if match.slots.get("conversation_command"):
+    if match.slots.get(DELAYED_COMMAND):
         # "za 5 minut odblokuj drzwi": HA runs the command when the timer ends, through
         # its own agent, which asks for no "tak" before it unlocks or opens.
         return None

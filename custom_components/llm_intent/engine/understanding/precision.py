@@ -19,6 +19,7 @@ from ..home import Home
 from ..language.normalize import fold, parse_number
 from .catalogue import Catalogue
 from .recognition import Recognition
+from .sentence_library import says_here
 
 # Intents whose targets must be of these kinds (a cover intent never acts on a script).
 INTENT_KINDS: Mapping[str, frozenset[str]] = {
@@ -115,6 +116,13 @@ def local_acceptable(
         and not rec.context_used
     ):
         # "podnieś rolety do połowy", "zamknij markizę na 30 %": a value the match lost.
+        return False
+    if (
+        not rec.context_used
+        and not any(slots.get(k) for k in ("area", "floor"))
+        and says_here(text, lang)
+    ):
+        # "wyłącz wszystko tutaj" from no satellite: which room is "here" is not known.
         return False
     if rec.intent in _NEEDS_A_VALUE and not any(slots.get(k) for k in _NEEDS_A_VALUE[rec.intent]):
         # "ustaw jasność lampy": set it to what?

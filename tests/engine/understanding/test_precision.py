@@ -281,3 +281,11 @@ def test_here_from_no_satellite_is_no_room_and_no_whole_house() -> None:
     # Asking where is fine; acting on every light is not.
     rec = _local("zgaś światło w tym pokoju")
     assert rec is None or rec.extra.get("missing") == "area"
+
+
+def test_a_lamp_is_one_of_the_rooms_lights_so_which_one_is_asked() -> None:
+    rec = match_local("zapal lampkę", "pl", HOME, CATALOGUE, Context(satellite_area_id="salon"))
+    assert rec is None or not local_acceptable(rec, "zapal lampkę", "pl", HOME, CATALOGUE)
+    # The room's light as a whole stays the room's lights.
+    rec = _local("zapal światło w salonie")
+    assert rec is not None and rec.slots.get("area") == "Salon"

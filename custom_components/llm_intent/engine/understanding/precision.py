@@ -65,6 +65,7 @@ _NEEDS_A_VALUE: Mapping[str, tuple[str, ...]] = {
     "HassSetVolume": ("volume_level",),
 }
 _COVER_INTENTS = frozenset({"HassOpenCover", "HassCloseCover"})
+_ONE_LAMP = frozenset({"lampa", "lampe", "lampka", "lampke", "lampko"})
 _LEVEL_WORDS = ("maks", "minimaln", "minimum", "najjasniej", "najciemniej", "max", "full")
 _TIMER_WORDS = ("minutnik", "czasomierz", "tajmer", "timer", "stoper")
 _SKIP_STEMS = ("nastepn", "kolejn", "poprzedn")
@@ -171,6 +172,8 @@ def local_acceptable(
     if _class_heard_as_a_name(rec, tokens, home, catalogue, lang):
         return False
     if _short_for_a_longer_name(rec, tokens, home, lang):
+        return False
+    if _one_lamp_of_several(rec, tokens, home):
         return False
     if _name_heard_in_part(rec, text, lang, home):
         return False
@@ -280,6 +283,24 @@ def _name_heard_in_part(rec: Recognition, text: str, lang: str, home: Home) -> b
         if all(any(t.startswith(_stem(w)) for t in said) for w in words):
             return False
     return True
+
+
+def _one_lamp_of_several(rec: Recognition, tokens: list[str], home: Home) -> bool:
+    """ "zapal lampkę" names one lamp; with two lights in the room, which is not said.
+
+    "światło" is the room's light as a whole and stays so.
+    """
+    if rec.slots.get("name") or rec.entity_ids or not set(tokens) & _ONE_LAMP:
+        return False
+    if any(t.startswith(("wszystk", "kazd", "all", "every")) for t in tokens):
+        return False
+    area = rec.area_id or next(
+        (a.area_id for a in home.areas if fold(a.name) == fold(str(rec.slots.get("area", "")))),
+        None,
+    )
+    if area is None:
+        return False
+    return len(home.entities_in(area, "light")) > 1
 
 
 def _short_for_a_longer_name(rec: Recognition, tokens: list[str], home: Home, lang: str) -> bool:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from custom_components.llm_intent.engine.understanding.catalogue import load_catalogue
+from custom_components.llm_intent.engine.understanding.effects import TIMER_INTENTS
 
 from .eval_run import CATALOGUE
 from .fixture_home import FixtureHome, load_fixture_home
@@ -38,18 +39,7 @@ _RENAMED_IDS: Mapping[tuple[str, str], str] = {
 }
 _TARGET_SLOTS = ("name", "area", "floor", "domain", "device_class")
 # Intents whose "name" is a timer's name, not a device's.
-_TIMER_INTENTS = frozenset(
-    {
-        "HassStartTimer",
-        "HassCancelTimer",
-        "HassCancelAllTimers",
-        "HassIncreaseTimer",
-        "HassDecreaseTimer",
-        "HassPauseTimer",
-        "HassUnpauseTimer",
-        "HassTimerStatus",
-    }
-)
+_TIMER_INTENTS = TIMER_INTENTS
 # Outside the catalogue the label has no targets while Home Assistant's agent
 # resolves some, so a right answer would score wrong: these act on media players
 # even when nothing is named.

@@ -289,3 +289,8 @@ def test_a_lamp_is_one_of_the_rooms_lights_so_which_one_is_asked() -> None:
     # The room's light as a whole stays the room's lights.
     rec = _local("zapal światło w salonie")
     assert rec is not None and rec.slots.get("area") == "Salon"
+
+
+def test_play_something_is_a_wish_not_a_resume() -> None:
+    rec = _local("puść coś w salonie")
+    assert rec is None or rec.intent != "HassMediaUnpause"

@@ -70,6 +70,19 @@ _DEVICE_INTENTS: Mapping[str, Mapping[str, str]] = {
     "HassLawnMowerStartMowing": {"lawn_mower": "start_mowing"},
     "HassLawnMowerDock": {"lawn_mower": "dock"},
 }
+# HA's timer intents: they keep time on a satellite and change no device.
+TIMER_INTENTS = frozenset(
+    {
+        "HassStartTimer",
+        "HassCancelTimer",
+        "HassCancelAllTimers",
+        "HassIncreaseTimer",
+        "HassDecreaseTimer",
+        "HassPauseTimer",
+        "HassUnpauseTimer",
+        "HassTimerStatus",
+    }
+)
 # Intents that only read, answer or keep time: they change no device.
 READ_ONLY_INTENTS = frozenset(
     {
@@ -81,14 +94,6 @@ READ_ONLY_INTENTS = frozenset(
         "HassNevermind",
         "HassRespond",
         "HassBroadcast",
-        "HassStartTimer",
-        "HassCancelTimer",
-        "HassCancelAllTimers",
-        "HassIncreaseTimer",
-        "HassDecreaseTimer",
-        "HassPauseTimer",
-        "HassUnpauseTimer",
-        "HassTimerStatus",
         "HassShoppingListAddItem",
         "HassShoppingListCompleteItem",
         "HassShoppingListLastItems",
@@ -96,6 +101,7 @@ READ_ONLY_INTENTS = frozenset(
         "HassListCompleteItem",
         "HassListRemoveItem",
     }
+    | TIMER_INTENTS
 )
 UNKNOWN = ""  # an action whose effect on the entity cannot be known
 # Questions whose HA handler only looks at one kind of device.

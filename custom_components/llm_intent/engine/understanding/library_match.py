@@ -16,7 +16,13 @@ from ..home import Entity, Home
 from ..language.normalize import fold
 from .builtin import DELAYED_COMMAND, RESOLVED_TARGETS, builtin_spec
 from .catalogue import Catalogue, IntentSpec
-from .effects import AREA_WIDE_DOMAINS, ON_OFF_INTENTS, READ_ONLY_INTENTS, handler_domains
+from .effects import (
+    AREA_WIDE_DOMAINS,
+    ON_OFF_INTENTS,
+    READ_ONLY_INTENTS,
+    TIMER_INTENTS,
+    handler_domains,
+)
 from .precision import INTENT_KINDS, builtin_acceptable, class_in_plural
 from .recognition import Recognition, lock_states
 from .sentence_library import LibraryMatch, says_here
@@ -25,18 +31,11 @@ from .sentence_library import LibraryMatch, says_here
 _TARGET_SLOTS = ("name", "area", "floor", "domain", "device_class")
 # Read-only intents whose answer is HA's own spoken response: the engine has no
 # words for them unless the catalogue does, so the model answers instead.
-_NEEDS_OWN_ANSWER = READ_ONLY_INTENTS - {
-    "HassStartTimer",
-    "HassCancelTimer",
-    "HassCancelAllTimers",
-    "HassIncreaseTimer",
-    "HassDecreaseTimer",
-    "HassPauseTimer",
-    "HassUnpauseTimer",
-    "HassShoppingListAddItem",
-    "HassListAddItem",
-    "HassBroadcast",
-}
+_NEEDS_OWN_ANSWER = (
+    READ_ONLY_INTENTS
+    - (TIMER_INTENTS - {"HassTimerStatus"})
+    - {"HassShoppingListAddItem", "HassListAddItem", "HassBroadcast"}
+)
 # A search slot swallows anything: "puść dalej muzykę" is no search for "dalej muzykę".
 # The model reads such a wish better than a wildcard does.
 _FREE_TEXT_ACTIONS = frozenset({"HassMediaSearchAndPlay"})

@@ -66,6 +66,7 @@ _NEEDS_A_VALUE: Mapping[str, tuple[str, ...]] = {
 }
 _COVER_INTENTS = frozenset({"HassOpenCover", "HassCloseCover"})
 _ONE_LAMP = frozenset({"lampa", "lampe", "lampka", "lampke", "lampko"})
+_SOMETHING = frozenset({"cos", "cokolwiek", "jakas", "jakis", "jakies", "something", "anything"})
 _LEVEL_WORDS = ("maks", "minimaln", "minimum", "najjasniej", "najciemniej", "max", "full")
 _TIMER_WORDS = ("minutnik", "czasomierz", "tajmer", "timer", "stoper")
 _SKIP_STEMS = ("nastepn", "kolejn", "poprzedn")
@@ -135,6 +136,9 @@ def local_acceptable(
         and not rec.context_used
     ):
         # "zamknij wszystkie okna" with no window among the covers: not every cover.
+        return False
+    if rec.intent == "HassMediaUnpause" and set(tokens) & _SOMETHING:
+        # "puść coś w gabinecie" wishes for something to play, not the paused track.
         return False
     if rec.intent == "LightBrightnessStep" and any(t.startswith(_LEVEL_WORDS) for t in tokens):
         # "rozjaśnij na maksa" is a level, not a step.

@@ -219,3 +219,16 @@ def test_media_and_vacuum_need_no_place() -> None:
     assert pause is not None
     assert pause.intent == "HassMediaPause"
     assert not pause.extra.get("missing")
+
+
+def test_blinds_filed_as_shutters_in_one_room_are_still_the_rooms_rolety() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"), Area("kuchnia", "Kuchnia")),
+        entities=(
+            Entity("cover.salon", "Okno lewe", area_id="salon", device_class="shutter"),
+            Entity("cover.kuchnia", "Okno kuchenne", area_id="kuchnia", device_class="blind"),
+        ),
+    )
+    rec = match_local("zamknij rolety w salonie", "pl", home, CATALOGUE, Context())
+    assert rec is not None
+    assert rec.slots.get("device_class") in (None, ["shutter"])

@@ -501,7 +501,8 @@ def match_local(
             understood |= used
         if domain == "cover" and "device_class" in spec.slots and used:
             # "rolety" are the blinds, not the garage door or the awning.
-            classes = _cover_classes(tokens[min(used)], lang, home)
+            place = area_id or context.satellite_area_id
+            classes = _cover_classes(tokens[min(used)], lang, home, place)
             # Only where the home files its covers by class; unclassed covers stay reachable.
             if classes:
                 slots["device_class"] = classes
@@ -592,12 +593,22 @@ _COVER_CLASSES: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
 }
 
 
-def _cover_classes(token: str, lang: str, home: Home) -> list[str] | None:
-    """The classes a cover word names in this home; None when it files no cover so."""
+def _cover_classes(
+    token: str, lang: str, home: Home, area_id: str | None = None
+) -> list[str] | None:
+    """The classes a cover word names in this home (in that room, when one is said).
+
+    None when no cover there is filed so: the word then reaches the room's covers.
+    """
     for stem, choices in _COVER_CLASSES.get(lang, {}).items():
         if token.startswith(stem):
             for classes in choices:
-                if any(e.domain == "cover" and e.device_class in classes for e in home.entities):
+                if any(
+                    e.domain == "cover"
+                    and e.device_class in classes
+                    and (area_id is None or e.area_id == area_id)
+                    for e in home.entities
+                ):
                     return list(classes)
             return None
     return None

@@ -232,3 +232,17 @@ def test_blinds_filed_as_shutters_in_one_room_are_still_the_rooms_rolety() -> No
     rec = match_local("zamknij rolety w salonie", "pl", home, CATALOGUE, Context())
     assert rec is not None
     assert rec.slots.get("device_class") in (None, ["shutter"])
+
+
+def test_a_kind_word_is_the_kind_not_a_device_whose_name_shares_it() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"),),
+        entities=(
+            Entity("cover.a", "Okno lewe", area_id="salon", device_class="blind"),
+            Entity("script.p", "Pozycjonowanie rolet", area_id="salon"),
+        ),
+    )
+    rec = match_local("czy roleta w salonie jest otwarta", "pl", home, CATALOGUE, Context())
+    assert rec is not None
+    assert rec.slots.get("name") != "Pozycjonowanie rolet"
+    assert rec.slots.get("device_class") == ["blind"]

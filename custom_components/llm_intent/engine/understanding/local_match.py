@@ -405,7 +405,9 @@ def match_local(
     slots: dict[str, Any] = {}
     context_used = False
     area_match = home.index("area", lang).best(text)
-    entity_matches = home.index("entity", lang).find_all(text)
+    entity_matches = _not_kind_words(
+        home.index("entity", lang).find_all(text), tokens, catalogue, lang
+    )
     floor_match = home.index("floor", lang).best(text)
     hit = next(
         (
@@ -591,6 +593,25 @@ _COVER_CLASSES: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {
         "gate": (("gate",),),
     },
 }
+
+
+def _not_kind_words(
+    matches: list[NameMatch], tokens: list[str], catalogue: Catalogue, lang: str
+) -> list[NameMatch]:
+    """Drop names heard only in part through a word for a kind of device.
+
+    "czy roleta w salonie jest otwarta" asks about the blinds, not the script
+    "Pozycjonowanie rolet" whose name shares the word.
+    """
+    stems = tuple(
+        s for words in catalogue.domains.values() for s in words.get(lang, ()) if " " not in s
+    )
+    return [
+        m
+        for m in matches
+        if m.end - m.start >= len(fold(m.name).split())
+        or not all(t.startswith(stems) for t in tokens[m.start : m.end])
+    ]
 
 
 def _cover_classes(

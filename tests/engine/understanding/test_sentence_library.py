@@ -382,3 +382,16 @@ def test_a_short_name_that_begins_longer_ones_is_not_a_plural_name_in_disguise()
     assert heard("zgaś kinkiet", home=home) is None
     rec = heard("zgaś kinkiety", home=home)
     assert rec is not None and rec.entity_ids == ("light.k",)
+
+
+def test_now_is_when_every_command_means() -> None:
+    home = Home(
+        areas=(Area("salon", "Salon"),),
+        entities=(Entity("person.witold", "Witold"),),
+    )
+    plain = LIBRARY.match("gdzie jest Witold", "pl", home)
+    assert plain is not None
+    for text in ("gdzie jest teraz Witold", "gdzie w tej chwili jest Witold"):
+        found = LIBRARY.match(text, "pl", home)
+        assert found is not None and found.intent == plain.intent, text
+        assert found.slots.get("name") == "Witold"

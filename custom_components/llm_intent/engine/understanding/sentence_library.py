@@ -293,6 +293,10 @@ class SentenceLibrary:
         found = self._recognize(text, intents, lists, context, lang)
         if found:
             return found
+        plain = _without_now(text, lang)
+        if plain != text:
+            # "gdzie jest teraz Witold": "now" is when every command means.
+            return self.matches(plain, lang, home, satellite_area_id)
         here = _without_here(text, lang)
         if here is not None:
             # "zamknij rolety w tym pokoju": the satellite's room, said in words.
@@ -341,6 +345,38 @@ _HERE: Mapping[str, tuple[str, ...]] = {
     ),
     "en": ("in this room", "in here", "here"),
 }
+
+
+# Words for "now", which every command means anyway; longest first.
+_NOW: Mapping[str, tuple[str, ...]] = {
+    "pl": ("w tej chwili", "teraz", "obecnie", "aktualnie"),
+    "en": ("right now", "currently", "now"),
+}
+
+
+def _without_now(text: str, lang: str) -> str:
+    """``text`` without its words for "now"."""
+    words = list(_WORD.finditer(text))
+    folded = [fold(m.group()) for m in words]
+    cut: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        for phrase in _NOW.get(lang, ()):
+            size = len(phrase.split())
+            if " ".join(folded[i : i + size]) == phrase:
+                cut.append((words[i].start(), words[i + size - 1].end()))
+                i += size
+                break
+        else:
+            i += 1
+    if not cut:
+        return text
+    kept, start = [], 0
+    for a, b in cut:
+        kept.append(text[start:a])
+        start = b
+    kept.append(text[start:])
+    return " ".join("".join(kept).split())
 
 
 def _without_here(text: str, lang: str) -> str | None:

@@ -43,12 +43,11 @@ from custom_components.llm_intent.engine.understanding.catalogue import (
 from custom_components.llm_intent.engine.understanding.context import Context, ContextStore
 from custom_components.llm_intent.engine.understanding.precision import builtin_acceptable
 from custom_components.llm_intent.engine.understanding.recognition import Recognition
-from custom_components.llm_intent.engine.understanding.sentence_library import SentenceLibrary
 from custom_components.llm_intent.ha_actions import _HA_SLOTS, HAExecutor, _targets
 
 from .dataset import OUT_OF_SCOPE, UNCLEAR, Record
 from .effect import Effect, effect_values, outcome_of
-from .eval_run import CATALOGUE, _previous_turn, _StaticHome
+from .eval_run import CATALOGUE, _previous_turn, _StaticHome, loaded_library
 from .fixture_home import FixtureHome
 from .ha_setup import build_home
 from .scoring import _INTENT_DOMAINS as SCORING_DOMAINS
@@ -283,12 +282,6 @@ def _with_ids(rec: Recognition, home: Home, lang: str) -> Recognition:
     return rec
 
 
-async def _loaded_library(hass: HomeAssistant) -> SentenceLibrary:
-    found = SentenceLibrary()
-    await hass.async_add_executor_job(found.load)
-    return found
-
-
 async def run_product(
     hass: HomeAssistant,
     records: Sequence[Record],
@@ -314,7 +307,7 @@ async def run_product(
         clock,
         contexts,
         local_agent=RecognisingBuiltinAgent(hass, home, seen),
-        library=await _loaded_library(hass) if library else None,
+        library=await hass.async_add_executor_job(loaded_library) if library else None,
         llm=llm,
         settings=Settings(prefer_local=prefer_local),
         llm_block_reason=llm.block_reason if llm is not None else None,

@@ -7,7 +7,7 @@ catalogue error otherwise surfaces much later as a command nobody understands.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 import hashlib
 import json
@@ -71,6 +71,16 @@ class Catalogue:
 
     def get(self, name: str) -> IntentSpec | None:
         return self.intents.get(name)
+
+    def kind_stems(self, lang: str, domains: Iterable[str] | None = None) -> tuple[str, ...]:
+        """One-word stems that name a kind of device in ``lang`` (of ``domains``, or any)."""
+        wanted = self.domains if domains is None else domains
+        return tuple(
+            stem
+            for domain in wanted
+            for stem in self.domains.get(domain, {}).get(lang, ())
+            if " " not in stem
+        )
 
     def slot_names(self) -> list[str]:
         names: set[str] = set()

@@ -151,7 +151,8 @@ def is_area_wide(spec: IntentSpec, rec: Recognition) -> bool:
     return switches_on_or_off(spec) and "name" not in rec.slots and _domains(rec) is None
 
 
-def _named(entity: Entity, name: str) -> bool:
+def named(entity: Entity, name: str) -> bool:
+    """``entity`` is called ``name`` (or has it as an alias), case and diacritics aside."""
     wanted = fold(name)
     return any(fold(n) == wanted for n in (entity.name, *entity.aliases))
 
@@ -162,7 +163,7 @@ def affected(spec: IntentSpec, rec: Recognition, home: Home) -> list[Entity]:
         return [home.entity_by_id[i] for i in rec.entity_ids if i in home.entity_by_id]
     name = rec.slots.get("name")
     if isinstance(name, str) and name:
-        return [e for e in home.entities if _named(e, name)]
+        return [e for e in home.entities if named(e, name)]
     domains = _domains(rec)
     if domains is None and is_area_wide(spec, rec):
         domains = AREA_WIDE_DOMAINS
@@ -174,16 +175,24 @@ def affected(spec: IntentSpec, rec: Recognition, home: Home) -> list[Entity]:
     ]
 
 
-def _area_ids(rec: Recognition, home: Home) -> set[str] | None:
-    area = rec.slots.get("area")
+def said_area_ids(slots: Mapping[str, Any], home: Home) -> set[str] | None:
+    """The areas the ``area`` or ``floor`` slot names; None when neither is given."""
+    area = slots.get("area")
     if isinstance(area, str) and area:
-        ids = {a.area_id for a in home.areas if fold(a.name) == fold(area)}
-        return ids or ({rec.area_id} if rec.area_id else set())
-    floor = rec.slots.get("floor")
+        return {a.area_id for a in home.areas if fold(a.name) == fold(area)}
+    floor = slots.get("floor")
     if isinstance(floor, str) and floor:
         floors = {f.floor_id for f in home.floors if fold(f.name) == fold(floor)}
         return {a.area_id for a in home.areas if a.floor_id in floors}
     return None
+
+
+def _area_ids(rec: Recognition, home: Home) -> set[str] | None:
+    ids = said_area_ids(rec.slots, home)
+    area = rec.slots.get("area")
+    if not ids and isinstance(area, str) and area and rec.area_id:
+        return {rec.area_id}  # a name the home does not resolve: the recognised area
+    return ids
 
 
 def _number(value: Any) -> float | None:

@@ -22,8 +22,10 @@ from .effects import (
     READ_ONLY_INTENTS,
     TIMER_INTENTS,
     handler_domains,
+    named,
+    said_area_ids,
 )
-from .precision import INTENT_KINDS, builtin_acceptable, class_in_plural
+from .precision import EVERY_WORDS, INTENT_KINDS, builtin_acceptable, class_in_plural
 from .recognition import Recognition, lock_states
 from .sentence_library import LibraryMatch, says_here
 
@@ -39,7 +41,8 @@ _NEEDS_OWN_ANSWER = (
 # A search slot swallows anything: "puść dalej muzykę" is no search for "dalej muzykę".
 # The model reads such a wish better than a wildcard does.
 _FREE_TEXT_ACTIONS = frozenset({"HassMediaSearchAndPlay"})
-_EVERY = ("wszystk", "kazd", "cal", "all", "every")
+# "cały dom" says the whole house too.
+_EVERY = (*EVERY_WORDS, "cal")
 # Commands for "the music" without a place mean the satellite's room, or the one player.
 _ROOM_FIRST = frozenset(
     {
@@ -73,19 +76,10 @@ def _values(raw: Any) -> set[str] | None:
     return {str(raw)}
 
 
-def _named(entity: Entity, name: str) -> bool:
-    wanted = fold(name)
-    return any(fold(n) == wanted for n in (entity.name, *entity.aliases))
-
-
 def _area_ids(slots: dict[str, Any], home: Home, place: str | None) -> set[str] | None:
-    area = slots.get("area")
-    if isinstance(area, str) and area:
-        return {a.area_id for a in home.areas if fold(a.name) == fold(area)}
-    floor = slots.get("floor")
-    if isinstance(floor, str) and floor:
-        floors = {f.floor_id for f in home.floors if fold(f.name) == fold(floor)}
-        return {a.area_id for a in home.areas if a.floor_id in floors}
+    said = said_area_ids(slots, home)
+    if said is not None:
+        return said
     return {place} if place else None
 
 
@@ -107,7 +101,7 @@ def targets(
     found: Iterable[Entity] = home.entities
     name = slots.get("name")
     if isinstance(name, str) and name:
-        found = [e for e in found if _named(e, name)]
+        found = [e for e in found if named(e, name)]
     areas = _area_ids(slots, home, place)
     if areas is not None:
         found = [e for e in found if e.area_id in areas]
@@ -254,8 +248,7 @@ def _neuter_plural(match: LibraryMatch, name: str, catalogue: Catalogue, lang: s
     word, said = fold(name), fold(match.heard.get("name", ""))
     if " " in word or not word.endswith("o") or said != word[:-1] + "a":
         return False
-    stems = [s for words in catalogue.domains.values() for s in words.get(lang, ())]
-    return any(word.startswith(s) for s in stems if " " not in s)
+    return word.startswith(catalogue.kind_stems(lang))
 
 
 def library_choice(

@@ -603,9 +603,7 @@ def _not_kind_words(
     "czy roleta w salonie jest otwarta" asks about the blinds, not the script
     "Pozycjonowanie rolet" whose name shares the word.
     """
-    stems = tuple(
-        s for words in catalogue.domains.values() for s in words.get(lang, ()) if " " not in s
-    )
+    stems = catalogue.kind_stems(lang)
     return [
         m
         for m in matches

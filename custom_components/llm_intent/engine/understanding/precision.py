@@ -165,12 +165,7 @@ def local_acceptable(
     ):
         # "graj następną ścieżkę": a track change the match did not hear.
         return False
-    kind_stems = tuple(
-        stem
-        for domain in allowed or ()
-        for stem in catalogue.domains.get(domain, {}).get(lang, ())
-        if " " not in stem
-    )
+    kind_stems = catalogue.kind_stems(lang, allowed or ())
     if _other_device_named(rec, text, lang, home, allowed, kind_stems):
         return False
     if _class_heard_as_a_name(rec, tokens, home, catalogue, lang):
@@ -284,7 +279,7 @@ def _name_heard_in_part(rec: Recognition, text: str, lang: str, home: Home) -> b
         room = {w for n in (area.name, *area.aliases) for w in fold(n).split()}
     for candidate in (entity.name, *entity.aliases):
         words = [w for w in fold(candidate).split() if w not in room]
-        if all(any(t.startswith(_stem(w)) for t in said) for w in words):
+        if _all_said(words, said):
             return False
     return True
 
@@ -296,7 +291,7 @@ def _one_lamp_of_several(rec: Recognition, tokens: list[str], home: Home) -> boo
     """
     if rec.slots.get("name") or rec.entity_ids or not set(tokens) & _ONE_LAMP:
         return False
-    if any(t.startswith(("wszystk", "kazd", "all", "every")) for t in tokens):
+    if says_everything(tokens):
         return False
     area = rec.area_id or next(
         (a.area_id for a in home.areas if fold(a.name) == fold(str(rec.slots.get("area", "")))),
@@ -327,11 +322,13 @@ def _area_heard_in_part(rec: Recognition, text: str, home: Home) -> bool:
     for a in home.areas:
         if fold(a.name) != fold(area):
             continue
-        return not any(
-            all(any(t.startswith(_stem(w)) for t in said) for w in fold(n).split())
-            for n in (a.name, *a.aliases)
-        )
+        return not any(_all_said(fold(n).split(), said) for n in (a.name, *a.aliases))
     return False
+
+
+def _all_said(words: list[str], said: list[str]) -> bool:
+    """Every one of ``words`` was said in some form."""
+    return all(any(t.startswith(_stem(w)) for t in said) for w in words)
 
 
 def _stem(word: str) -> str:
@@ -350,14 +347,20 @@ def class_in_plural(name: str, tokens: list[str], catalogue: Catalogue, lang: st
     word = fold(name)
     if " " in word:
         return False
-    stems = [s for words in catalogue.domains.values() for s in words.get(lang, ())]
-    if not any(word.startswith(s) for s in stems if " " not in s):
+    if not word.startswith(catalogue.kind_stems(lang)):
         return False
     heard = [t for t in tokens if t != word and t.startswith(word[: max(4, len(word) - 2)])]
     if not heard:
         return False
-    everything = any(t.startswith(("wszystk", "kazd", "all", "every")) for t in tokens)
-    return everything or any(t.endswith(("y", "i", "ow", "s")) for t in heard)
+    return says_everything(tokens) or any(t.endswith(("y", "i", "ow", "s")) for t in heard)
+
+
+# Words that make a command about every one of a kind ("wszystkie", "każdy").
+EVERY_WORDS = ("wszystk", "kazd", "all", "every")
+
+
+def says_everything(tokens: list[str]) -> bool:
+    return any(t.startswith(EVERY_WORDS) for t in tokens)
 
 
 def builtin_acceptable(

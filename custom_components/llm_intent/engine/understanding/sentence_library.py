@@ -369,28 +369,29 @@ def _without_now(text: str, lang: str) -> str:
                 break
         else:
             i += 1
-    if not cut:
-        return text
-    kept, start = [], 0
-    for a, b in cut:
-        kept.append(text[start:a])
-        start = b
-    kept.append(text[start:])
-    return " ".join("".join(kept).split())
+    return _cut(text, cut) if cut else text
 
 
 def _without_here(text: str, lang: str) -> str | None:
     """``text`` without its one word or phrase for "here", or None if it has none."""
-    words = [fold(m.group()) for m in _WORD.finditer(text)]
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    found = list(_WORD.finditer(text))
+    words = [fold(m.group()) for m in found]
     for phrase in _HERE.get(lang, ()):
         size = len(phrase.split())
         at = [i for i in range(len(words) - size + 1) if " ".join(words[i : i + size]) == phrase]
         if len(at) == 1:
-            start, end = spans[at[0]][0], spans[at[0] + size - 1][1]
-            rest = " ".join((text[:start] + " " + text[end:]).split())
-            return rest or None
+            return _cut(text, [(found[at[0]].start(), found[at[0] + size - 1].end())]) or None
     return None
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the character ``spans`` (in order), its spaces tidied."""
+    kept, start = [], 0
+    for a, b in spans:
+        kept.append(text[start:a])
+        start = b
+    kept.append(text[start:])
+    return " ".join(" ".join(kept).split())
 
 
 def says_here(text: str, lang: str) -> bool:
@@ -431,8 +432,7 @@ def _one_place(text: str, areas: NameIndex) -> tuple[str, str] | None:
     first, last, key = placed[0] if placed else found[0]
     if first > 0 and toks[first - 1] in _PLACE_PREPOSITIONS:
         first -= 1
-    rest = text[: words[first].start()] + " " + text[words[last - 1].end() :]
-    rest = " ".join(rest.split())
+    rest = _cut(text, [(words[first].start(), words[last - 1].end())])
     return (rest, key) if rest else None
 
 
